@@ -1,0 +1,55 @@
+"""The yearly collection flow: registry → fetch+parse (batches) → load → validate → report → publish.
+
+The flow only orders the steps. Fetch and parse fan out over batches of units on the task runner
+(threads, or Dask with ``runner = "dask"``); every load runs here, in the flow's own process,
+because DuckDB allows a single writer. The flow holds a warehouse connection for its whole run,
+so a second collection on the same warehouse stops at once with a clear message.
+"""
+
+from __future__ import annotations
+
+from prefect import flow
+
+from tasks import steps
+from tasks.config import load_settings
+from tasks.fetch import FetchOptions
+from tasks.pipeline import batches
+from warehouse import db
+
+
+@flow(name="yearly-collection")
+def yearly_collection(year: int, config: str = "juesuan.toml", publish: bool = True) -> dict:
+    from expectations import RULES_VERSION
+    from tasks.parse import PARSER_VERSION
+
+    settings = load_settings(config)
+    run_id = steps.new_run_id("collect", year)
+    with db.connect(settings.warehouse):  # held for the run: the single-writer lock
+        steps.start_run(settings, run_id, year, PARSER_VERSION, RULES_VERSION)
+        try:
+            units = steps.sync_registry(settings)
+            previous, parsed = steps.prior_state(settings, year, PARSER_VERSION)
+            options = FetchOptions(**settings.fetch.model_dump())
+            futures = [
+                steps.fetch_and_parse.submit(
+                    batch, year, {u.unit_code: previous[u.unit_code] for u in batch if u.unit_code in previous},
+                    parsed, options,
+                )
+                for batch in batches(units, settings.batch_size)
+            ]
+            new_versions = sum(steps.load_batch(settings, run_id, f.result(), PARSER_VERSION) for f in futures)
+            steps.parse_leftovers(settings, year, PARSER_VERSION)
+            checks = steps.validate(settings, year, run_id)
+            report = steps.check_report(settings, year)
+            publication = steps.publish(settings, year, RULES_VERSION, PARSER_VERSION) if publish else None
+            summary = steps.summarize(settings, year)
+        except BaseException:
+            steps.finish_run(settings, run_id, "failed", {})
+            raise
+        result = {
+            "run_id": run_id, "year": year, "new_versions": new_versions, **summary,
+            "checks": checks, "warehouse": str(settings.warehouse), "check_report": str(report),
+            "publication": str(publication.path) if publication else None,
+        }
+        steps.finish_run(settings, run_id, "completed", result)
+    return result

@@ -1,0 +1,61 @@
+"""The per-batch work of a collection, as plain functions (no Prefect): the flow wraps them.
+
+``fetch_and_parse`` needs no warehouse, so it can run on any worker (threads or a Dask cluster);
+``load`` owns the DuckDB writer and runs where the flow runs. Documents whose bytes are already
+parsed by this parser version are not parsed again.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass
+
+import duckdb
+
+from tasks import load as loader
+from tasks.fetch import FetchOptions, FetchResult, Previous, fetch_all
+from tasks.parse.batch import ParseOutcome, parse_batch
+from tasks.registry import Unit
+
+
+@dataclass(frozen=True, slots=True)
+class BatchResult:
+    fetches: list[FetchResult]
+    parsed: list[ParseOutcome]
+
+
+def batches(units: Sequence[Unit], size: int) -> Iterator[list[Unit]]:
+    for start in range(0, len(units), size):
+        yield list(units[start : start + size])
+
+
+def fetch_and_parse(
+    units: Sequence[Unit],
+    year: int,
+    *,
+    previous: dict[str, Previous],
+    parsed_shas: frozenset[str],
+    options: FetchOptions,
+) -> BatchResult:
+    fetches = fetch_all(units, year, previous=previous, options=options)
+    todo: dict[str, tuple[str, bytes, str]] = {}
+    for r in fetches:
+        if r.ok and r.content is not None and r.sha256 and r.sha256 not in parsed_shas:
+            todo.setdefault(r.sha256, (r.sha256, r.content, f"unit {r.unit_code}, file {r.url}"))
+    return BatchResult(fetches, parse_batch(todo.values()))
+
+
+def load(con: duckdb.DuckDBPyConnection, run_id: str, batch: BatchResult, parser_version: str) -> int:
+    """Write one batch; returns the number of new submission versions."""
+    new_versions = loader.record_fetches(con, run_id, batch.fetches)
+    if batch.parsed:
+        loader.store_parsed(con, batch.parsed, parser_version)
+    return new_versions
+
+
+def parse_leftovers(con: duckdb.DuckDBPyConnection, year: int, parser_version: str) -> int:
+    """Parse current documents the batches did not (a parser upgrade, or a run cut off after fetch)."""
+    todo = loader.unparsed(con, year, parser_version)
+    if todo:
+        loader.store_parsed(con, parse_batch(todo), parser_version)
+    return len(todo)

@@ -1,0 +1,114 @@
+"""Thin Prefect task wrappers around the stage functions: one task per step, one batch of units per
+task run (never one unit: a task run costs the server ~150 ms). This is the only module of
+``tasks/`` that imports Prefect, so quick commands (parse, check, status, sql) stay quick.
+"""
+
+from __future__ import annotations
+
+import uuid
+from datetime import datetime
+from pathlib import Path
+
+from prefect import task
+from prefect.cache_policies import NO_CACHE
+
+from tasks import load as loader
+from tasks import pipeline, registry
+from tasks.config import Settings
+from tasks.fetch import FetchOptions, Previous
+from tasks.pipeline import BatchResult
+from tasks.registry import Unit
+from warehouse import db
+from warehouse.sql import statement
+
+
+def new_run_id(kind: str, year: int) -> str:
+    return f"{kind}-{year}-{datetime.now():%Y%m%dT%H%M%S}-{uuid.uuid4().hex[:6]}"
+
+
+@task(name="sync-registry", cache_policy=NO_CACHE)
+def sync_registry(settings: Settings) -> list[Unit]:
+    units = registry.read_units(settings.registry)
+    with db.connect(settings.warehouse) as con:
+        registry.sync_units(con, units)
+    return units
+
+
+@task(name="prior-state", cache_policy=NO_CACHE)
+def prior_state(settings: Settings, year: int, parser_version: str) -> tuple[dict[str, Previous], frozenset[str]]:
+    with db.connect(settings.warehouse) as con:
+        return loader.previous_versions(con, year), loader.parsed_shas(con, year, parser_version)
+
+
+@task(name="fetch-and-parse", cache_policy=NO_CACHE)
+def fetch_and_parse(
+    units: list[Unit], year: int, previous: dict[str, Previous], parsed_shas: frozenset[str], options: FetchOptions
+) -> BatchResult:
+    return pipeline.fetch_and_parse(units, year, previous=previous, parsed_shas=parsed_shas, options=options)
+
+
+@task(name="load-batch", cache_policy=NO_CACHE)
+def load_batch(settings: Settings, run_id: str, batch: BatchResult, parser_version: str) -> int:
+    with db.connect(settings.warehouse) as con:
+        return pipeline.load(con, run_id, batch, parser_version)
+
+
+@task(name="parse-leftovers", cache_policy=NO_CACHE)
+def parse_leftovers(settings: Settings, year: int, parser_version: str) -> int:
+    with db.connect(settings.warehouse) as con:
+        return pipeline.parse_leftovers(con, year, parser_version)
+
+
+@task(name="validate", cache_policy=NO_CACHE)
+def validate(settings: Settings, year: int, run_id: str) -> dict:
+    from expectations import run_checks
+
+    with db.connect(settings.warehouse) as con:
+        summary = run_checks(
+            con, year=year, run_id=run_id, engine="gx", data_docs_dir=settings.reports_root / str(year) / "gx"
+        )
+    return summary if isinstance(summary, dict) else vars(summary)
+
+
+@task(name="check-report", cache_policy=NO_CACHE)
+def check_report(settings: Settings, year: int) -> Path:
+    from expectations import write_check_report, write_unit_feedback
+
+    out = settings.reports_root / str(year)
+    with db.connect(settings.warehouse) as con:
+        write_unit_feedback(con, year, out / "units")
+        return write_check_report(con, year, out)
+
+
+@task(name="publish", cache_policy=NO_CACHE)
+def publish(settings: Settings, year: int, rules_version: str, parser_version: str):  # type: ignore[no-untyped-def]
+    from tasks.publish import publish as write_publication
+
+    with db.connect(settings.warehouse) as con:
+        return write_publication(
+            con, year, settings.publish_root, rules_version=rules_version, parser_version=parser_version
+        )
+
+
+@task(name="summarize", cache_policy=NO_CACHE)
+def summarize(settings: Settings, year: int) -> dict[str, int]:
+    with db.connect(settings.warehouse) as con:
+        cur = con.execute(statement("collection_summary"), {"year": year})
+        names = [d[0] for d in cur.description]
+        return dict(zip(names, cur.fetchone(), strict=True))  # type: ignore[arg-type]
+
+
+@task(name="start-run", cache_policy=NO_CACHE)
+def start_run(settings: Settings, run_id: str, year: int, parser_version: str, rules_version: str) -> None:
+    with db.connect(settings.warehouse) as con:
+        db.run(con, statement("run_start"), {"run_id": run_id, "kind": "collect", "year": year,
+                                             "parser_version": parser_version, "rules_version": rules_version})
+
+
+@task(name="finish-run", cache_policy=NO_CACHE)
+def finish_run(settings: Settings, run_id: str, status: str, summary: dict) -> None:
+    import json
+
+    with db.connect(settings.warehouse) as con:
+        db.run(con, statement("run_finish"), {"run_id": run_id, "status": status,
+                                              "summary": json.dumps(summary, default=str, ensure_ascii=False)})

@@ -1,0 +1,59 @@
+from tasks.fetch import FetchOptions, Previous, fetch_all
+from tasks.registry import Unit
+from tests.support.faultserver import BODY, closed_port, fault_server
+
+FAST = FetchOptions(concurrency=8, connect_timeout=1, read_timeout=0.5, total_timeout=5, retries=2, backoff=0.01,
+                    max_bytes=10_000)
+
+
+def unit(code: str, source: str) -> Unit:
+    return Unit(code, f"单位{code}", None, "行政", source, None)
+
+
+def test_each_unit_gets_one_outcome_and_failures_do_not_stop_others():
+    with fault_server() as (base, hits):
+        units = [
+            unit("OK", base + "/ok/{unit_code}"),
+            unit("MISS", base + "/missing/{unit_code}"),
+            unit("FORB", base + "/forbidden/{unit_code}"),
+            unit("FLAKY", base + "/flaky/2/{unit_code}"),
+            unit("DOWN", base + "/down/{unit_code}"),
+            unit("SLOW", base + "/slow/2/{unit_code}"),
+            unit("BIG", base + "/big/20000/{unit_code}"),
+            unit("LOOP", base + "/loop/{unit_code}"),
+            unit("REFUSED", f"http://127.0.0.1:{closed_port()}/{{unit_code}}"),
+        ]
+        results = {r.unit_code: r for r in fetch_all(units, 2024, options=FAST)}
+    assert [r for r in results] == [u.unit_code for u in units]
+    assert results["OK"].outcome == "ok" and results["OK"].content == BODY and results["OK"].etag == '"v1"'
+    assert results["MISS"].outcome == "not_found" and results["MISS"].tries == 1
+    assert results["FORB"].outcome == "http_error" and results["FORB"].http_status == 403
+    assert results["FLAKY"].outcome == "ok" and results["FLAKY"].tries == 3  # two 503s retried
+    assert results["DOWN"].outcome == "http_error" and results["DOWN"].tries == 3
+    assert hits["/down/DOWN"] == 3
+    assert results["SLOW"].outcome == "timeout"
+    assert results["BIG"].outcome == "too_large"
+    assert results["LOOP"].outcome == "http_error" and "redirect" in results["LOOP"].error
+    assert results["REFUSED"].outcome == "refused"
+    for r in results.values():
+        assert r.error is None if r.ok else r.unit_code in r.error or r.url in r.error
+
+
+def test_conditional_get_answers_not_modified():
+    with fault_server() as (base, _):
+        u = unit("OK", base + "/ok/{unit_code}")
+        first = fetch_all([u], 2024, options=FAST)[0]
+        again = fetch_all([u], 2024, previous={"OK": Previous(first.sha256, first.etag, None)}, options=FAST)[0]
+    assert again.outcome == "not_modified" and again.http_status == 304
+    assert again.content is None and again.sha256 == first.sha256
+
+
+def test_folder_sources(tmp_path):
+    (tmp_path / "2024").mkdir()
+    (tmp_path / "2024" / "A.txt").write_bytes(BODY)
+    units = [unit("A", str(tmp_path / "{year}" / "{unit_code}.txt")), unit("B", str(tmp_path / "{year}" / "{unit_code}.txt"))]
+    a, b = fetch_all(units, 2024, options=FAST)
+    assert a.outcome == "ok" and a.content == BODY
+    assert b.outcome == "not_found" and "B.txt" in b.error
+    again = fetch_all(units[:1], 2024, previous={"A": Previous(a.sha256, None, None)}, options=FAST)[0]
+    assert again.outcome == "not_modified"
