@@ -71,16 +71,18 @@ def load_settings(path: str | Path) -> Settings:
         raise ConfigError(f"{path}: not valid TOML: {exc}") from exc
     base = path.resolve().parent
     paths = raw.pop("paths", {})
+    unknown = set(paths) - {"registry", "warehouse", "publish", "reports"}
+    if unknown:
+        raise ConfigError(f"{path}: unknown key(s) in [paths]: {', '.join(sorted(unknown))}")
     try:
         return Settings(
             base_dir=base,
-            registry=base / paths.pop("registry", "units.csv"),
-            warehouse=base / paths.pop("warehouse", "var/warehouse.duckdb"),
-            publish_root=base / paths.pop("publish", "publish"),
-            reports_root=base / paths.pop("reports", "var/reports"),
+            registry=base / paths.get("registry", "units.csv"),
+            warehouse=base / paths.get("warehouse", "var/warehouse.duckdb"),
+            publish_root=base / paths.get("publish", "publish"),
+            reports_root=base / paths.get("reports", "var/reports"),
             campaigns={int(y): c for y, c in raw.pop("campaign", {}).items()},
             **raw,
-            **({"unknown_paths": paths} if paths else {}),
         )
     except ValidationError as exc:
         problems = "; ".join(f"{'.'.join(map(str, e['loc']))}: {e['msg']}" for e in exc.errors())
