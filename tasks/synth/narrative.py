@@ -8,7 +8,7 @@ Skeleton (tests/corpus/00_cq_jiangjin_dsj_2024_full.txt): 一、单位基本情�
   "因公出国（境）费用", "公务车购置费", "占比", YoY % to one place, "较上年增加…"; a 绩效自评表
   for some units.
 - ``halfwidth`` — the 西湖镇 / 洪湖镇 family: half-width punctuation, "收、支总计均为" or separate
-  totals, "收、支与2023年度相比", "收入合计", "因公出国(境)费", "公务用车购置费", YoY % to one place.
+  totals, "收、支与2023年度相比", "本年收入合计", "因公出国(境)费", "公务用车购置费", YoY % to one place.
 - ``zongji`` — the 珙县 family: "收入、支出总计均为X万元", "各增加/减少", income lines with shares,
   "因公出国（境）经费", YoY % to two places, "增长--（基数为0，不可比）"; a 绩效自评表 for some units.
 
@@ -153,26 +153,28 @@ def render_blocks(u: SyntheticUnit, year: int) -> list[Block]:
     else:
         fiscal = "，".join(f"{k}{v}万元" for k, v in parts[:3])
         inc_list = f"财政拨款收入{fai}万元（{fiscal}），" + "，".join(f"{k}{v}万元" for k, v in parts[3:])
-    income_s = (f"{year}年度{'收入合计' if style == 'halfwidth' else '本年收入合计'}{inc_y}万元，"
+    income_s = (f"{year}年度本年收入合计{inc_y}万元，"
                 f"{chg('income_this_year')}其中：{inc_list}。"
                 f"使用非财政拨款结余{f['use_of_non_fiscal_balance']}万元，年初结转和结余{cb}万元。")
     share = "占比" if style == "jiangjin" else "占"
-    expend_s = (f"{year}年度{'支出合计' if style == 'halfwidth' else '本年支出合计'}{exp_y}万元，"
+    expend_s = (f"{year}年度本年支出合计{exp_y}万元，"
                 f"{chg('expenditure_this_year')}其中：基本支出{f['basic_expenditure']}万元，{share}{f['basic_share_pct']}%；"
                 f"项目支出{f['project_expenditure']}万元，{share}{f['project_share_pct']}%。年末结转和结余{ce}万元。")
     fiscal_total, gb_exp = fai + cb, gbi + cb - ce
+    # Corpus labels (00, 09) read "财政拨款收入总计" as 财政拨款收入, which is only true without a
+    # carry-over, so the grand-total wording is used only then.
+    fiscal_total_s = (f"{year}年度财政拨款收入总计{fiscal_total}万元，支出总计{fiscal_total}万元。" if not cb
+                      else f"{year}年度财政拨款收入{fai}万元，年初财政拨款结转和结余{cb}万元。")
     if style == "jiangjin":
         b += ["二、部门决算情况", "", "（一）部门收支总体情况", "", f"1. 收入支出总体情况。{totals}", f"2. 收入情况。{income_s}",
               f"3. 支出情况。{expend_s}", "", "（二）财政拨款收支总体情况",
-              f"{year}年度财政拨款收入总计{fiscal_total}万元，支出总计{fiscal_total}万元。",
+              fiscal_total_s,
               "（三）一般公共预算财政拨收支总体情况", "", f"1. 收入情况。{year}年度一般公共预算财政拨款收入{gbi}万元。", "",
               f"2. 支出情况。{year}年度一般公共预算财政拨款支出{gb_exp}万元。", "",
               f"3.结转结余情况。{year}年度年末一般公共预算财政拨款结转和结余{ce}万元。", "（四）一般公共预算财政拨基本支出情况", ""]
     else:
-        fiscal_s = (f"{year}年度财政拨款收入、支出总计均为{fiscal_total}万元。" if r.randrange(2)
-                    else f"{year}年度财政拨款收入总计{fiscal_total}万元，支出总计{fiscal_total}万元。")
-        if style == "zongji":
-            fiscal_s += f"其中：本年财政拨款收入{fai}万元，年初财政拨款结转和结余{cb}万元。"
+        fiscal_s = (f"{year}年度财政拨款收入、支出总计均为{fiscal_total}万元。" if r.randrange(2) and not cb
+                    else fiscal_total_s)
         b += ["二、部门决算收支情况说明" if style == "halfwidth" else f"二、{year}年度决算情况说明",
               "（一）收入支出决算总体情况说明", f"1.总体情况。{totals}", f"2.收入情况。{income_s}", f"3.支出情况。{expend_s}",
               "（二）财政拨款收入支出决算总体情况说明", fiscal_s, "（三）一般公共预算财政拨款收支决算情况说明",
