@@ -25,4 +25,6 @@ def parse_batch(items: Iterable[tuple[str, bytes, str]]) -> list[ParseOutcome]:
             out.append(ParseOutcome(sha256, parse_bytes(data, name=name)))
         except ParseError as exc:
             out.append(ParseOutcome(sha256, None, f"{name}: {exc}"))
+        except Exception as exc:  # a parser bug on one document must not stop the batch: record it
+            out.append(ParseOutcome(sha256, None, f"{name}: parser failed ({type(exc).__name__}: {exc})"))
     return out
