@@ -8,6 +8,7 @@ from __future__ import annotations
 import json
 import os
 import sys
+from datetime import datetime
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -62,11 +63,27 @@ def _print_summary(result: dict[str, Any]) -> None:
 
 @app.command()
 def collect(year: YearOpt, config: ConfigOpt = DEFAULT_CONFIG,
-            no_publish: Annotated[bool, typer.Option("--no-publish")] = False) -> None:
+            no_publish: Annotated[bool, typer.Option("--no-publish")] = False,
+            runner: Annotated[str | None, typer.Option(
+                "--runner", help="thread | dask: where fetch+parse batches run (default: runner in the config)",
+            )] = None) -> None:
     """Run one yearly collection from the registry in juesuan.toml."""
     from flows.collect import yearly_collection
 
-    _print_summary(yearly_collection(year=year, config=str(config), publish=not no_publish))
+    if runner not in (None, "thread", "dask"):
+        _fail(f"--runner must be thread or dask, not {runner!r}")
+    _print_summary(yearly_collection(year=year, config=str(config), publish=not no_publish, runner=runner))
+
+
+@app.command()
+def serve(config: ConfigOpt = DEFAULT_CONFIG,
+          year: Annotated[int | None, typer.Option("--year", "-y", help="override the year in deploy/prefect.yaml")] = None,
+          prefect_file: Annotated[Path | None, typer.Option("--prefect-file", help="deployments to serve")] = None) -> None:
+    """Run the scheduled deployments of deploy/prefect.yaml from this process (no work pool needed)."""
+    from flows.serve import PREFECT_YAML
+    from flows.serve import serve as run_schedules
+
+    run_schedules(prefect_file or PREFECT_YAML, config=str(config.resolve()), year=year)
 
 
 @app.command()
@@ -137,21 +154,76 @@ def check(file: Path, as_json: Annotated[bool, typer.Option("--json")] = False) 
     raise typer.Exit(1 if report["errors"] else 0)
 
 
+_STATUS_STYLE = {"not_submitted": "red", "parse_failed": "red", "errors": "red", "submitted": "cyan",
+                 "warnings": "yellow", "waived": "green", "clean": "green", "published": "bold green"}
+TodayOpt = Annotated[datetime | None, typer.Option("--today", formats=["%Y-%m-%d"], help="as of this date (default: today)")]
+
+
 @app.command()
-def status(year: YearOpt, config: ConfigOpt = DEFAULT_CONFIG) -> None:
-    """Per unit: submitted / missing / parse failed / errors / warnings / published."""
+def status(
+    year: YearOpt,
+    config: ConfigOpt = DEFAULT_CONFIG,
+    only: Annotated[list[str] | None, typer.Option(
+        "--status", "-s", help="only these statuses (repeat or comma-separate): not_submitted, submitted, "
+        "parse_failed, errors, warnings, waived, clean, published")] = None,
+    late: Annotated[bool | None, typer.Option("--late/--on-time", help="only late / only on-time units")] = None,
+    export: Annotated[Path | None, typer.Option("--export", help="also write the rows to .csv (UTF-8 BOM) or .xlsx")] = None,
+    today: TodayOpt = None,
+) -> None:
+    """Per unit: not submitted / submitted / parse failed / errors / warnings / waived / clean / published."""
+    from tasks import campaign
+    from warehouse import db
+
+    settings = _settings(config)
+    as_of = today.date() if today else datetime.now().date()
+    with db.connect(settings.warehouse, read_only=True) as con:
+        frame = campaign.unit_statuses(con, year, settings.campaign(year), as_of)
+    try:
+        shown = campaign.filter_statuses(frame, [s.strip() for o in only or [] for s in o.split(",") if s.strip()],
+                                         late=late)
+        if export:
+            campaign.export_statuses(shown, export)
+    except ValueError as exc:
+        _fail(str(exc))
+    counts = ", ".join(f"{campaign.STATUSES[k]} {v}" for k, v in campaign.status_counts(frame).items() if v)
+    deadline = settings.campaign(year).deadline if settings.campaign(year) else None
+    table = Table(title=f"{year}: {shown.height} of {frame.height} units" + (f" · 截止 {deadline}" if deadline else ""),
+                  caption=counts)
+    for col in ("单位编码", "单位名称", "状态", "逾期", "剩余天数", "版本", "最新版本时间", "错误", "警告", "已说明", "未通过规则"):
+        table.add_column(col)
+    for r in shown.iter_rows(named=True):
+        newest = r["last_submitted_at"].strftime("%Y-%m-%d %H:%M") if r["last_submitted_at"] else ""
+        table.add_row(
+            r["unit_code"], r["unit_name"], f"[{_STATUS_STYLE[r['status']]}]{r['status_zh']}[/] ({r['status']})",
+            {True: "[red]是[/]", False: "否"}.get(r["late"], ""), "" if r["days_remaining"] is None else str(r["days_remaining"]),
+            f"v{r['current_version']}/{r['versions']}" if r["versions"] else "", newest,
+            str(r["errors"]), str(r["warnings"]), str(r["waived"]), r["failed_rules"] or r["parse_error"] or "",
+        )
+    out.print(table)
+    if export:
+        out.print(f"exported {shown.height} rows to {export}")
+
+
+@app.command()
+def history(unit: str, year: YearOpt, config: ConfigOpt = DEFAULT_CONFIG) -> None:
+    """Every version a unit submitted for a year, newest first; the newest is the one checked and shown."""
+    from tasks import campaign
     from warehouse import db
 
     settings = _settings(config)
     with db.connect(settings.warehouse, read_only=True) as con:
-        cur = con.execute("select * from marts.unit_status where year = ? order by unit_code", [year])
-        cols = [d[0] for d in cur.description]
-        rows = cur.fetchall()
-    table = Table(title=f"{year}: {len(rows)} units")
-    for c in cols:
-        table.add_column(c)
-    for row in rows:
-        table.add_row(*("" if v is None else str(v) for v in row))
+        frame = campaign.unit_history(con, unit, year)
+    if frame.is_empty():
+        _fail(f"unit {unit} has submitted nothing for {year}", code=1)
+    table = Table(title=f"{unit} {year}: {frame.height} version(s)")
+    for col in ("version", "fetched_at", "sha256", "parse", "errors", "warnings", "waived", "failed rules"):
+        table.add_column(col)
+    for r in frame.iter_rows(named=True):
+        table.add_row(
+            f"v{r['version']}" + (" [bold](current)[/]" if r["current"] else ""), str(r["fetched_at"]),
+            r["sha256"][:12], r["parse_status"], str(r["errors"]), str(r["warnings"]), str(r["waived"]),
+            r["failed_rules"] or r["parse_error"] or "",
+        )
     out.print(table)
 
 
@@ -164,7 +236,6 @@ def publish(year: YearOpt, config: ConfigOpt = DEFAULT_CONFIG,
     settings = _settings(config)
     if diff:
         from tasks.publish import diff_publications
-
         from warehouse import db
 
         with db.connect(settings.warehouse, read_only=True) as con:

@@ -97,12 +97,13 @@ def store_parsed(con: duckdb.DuckDBPyConnection, outcomes: Sequence[ParseOutcome
 
 
 def _frames(outcomes: Sequence[ParseOutcome], parser_version: str) -> dict[str, pl.DataFrame]:
-    reports, figures, sections, projects, indicators = [], [], [], [], []
+    reports, texts, figures, sections, projects, indicators = [], [], [], [], [], []
     for o in outcomes:
         doc = o.document
         reports.append(_report_row(o.sha256, doc, o.error, parser_version))
         if doc is None:
             continue
+        texts.append({"sha256": o.sha256, "text": doc.text})
         for seq, f in enumerate(doc.figures):
             figures.append({
                 "sha256": o.sha256, "seq": seq, "key": f.key, "kind": f.kind, "value": f.value,
@@ -128,6 +129,7 @@ def _frames(outcomes: Sequence[ParseOutcome], parser_version: str) -> dict[str, 
                 })
     return {
         "report": pl.DataFrame(reports, schema=_REPORT),
+        "document_text": pl.DataFrame(texts, schema={"sha256": pl.String, "text": pl.String}),
         "figure": pl.DataFrame(figures, schema=_FIGURE),
         "section": pl.DataFrame(sections, schema=_SECTION),
         "perf_project": pl.DataFrame(projects, schema=_PROJECT),

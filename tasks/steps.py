@@ -67,7 +67,9 @@ def validate(settings: Settings, year: int, run_id: str) -> dict:
         summary = run_checks(
             con, year=year, run_id=run_id, engine="gx", data_docs_dir=settings.reports_root / str(year) / "gx"
         )
-    return summary if isinstance(summary, dict) else vars(summary)
+    return {"engine": summary.engine, "units": summary.units, "results": len(summary.results),
+            "errors": summary.errors, "warnings": summary.warnings, "seconds": round(summary.seconds, 2),
+            "data_docs": summary.data_docs}
 
 
 @task(name="check-report", cache_policy=NO_CACHE)
@@ -78,6 +80,24 @@ def check_report(settings: Settings, year: int) -> Path:
     with db.connect(settings.warehouse) as con:
         write_unit_feedback(con, year, out / "units")
         return write_check_report(con, year, out)
+
+
+@task(name="alert", cache_policy=NO_CACHE)
+def alert(settings: Settings, year: int, run_id: str, check_report: Path) -> dict:
+    """Unit notices and the bureau summary; the units needing action become the run's table artifact.
+    A failed delivery is recorded in dq.alert, never raised."""
+    from prefect.artifacts import create_table_artifact
+
+    from tasks.alert import send_alerts
+
+    with db.connect(settings.warehouse) as con:
+        summary = send_alerts(con, settings, year, run_id, check_report=check_report)
+    counts = ", ".join(f"{k} {v}" for k, v in summary.counts.items())
+    create_table_artifact(
+        key=f"units-needing-action-{year}", table=summary.needing_action,
+        description=f"**{year}: units needing action** ({counts}). Check report: {summary.check_report}",
+    )
+    return summary.brief()
 
 
 @task(name="publish", cache_policy=NO_CACHE)

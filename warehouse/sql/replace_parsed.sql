@@ -3,11 +3,13 @@ delete from staging.figure where sha256 in (select sha256 from incoming_report);
 delete from staging.section where sha256 in (select sha256 from incoming_report);
 delete from staging.perf_indicator where sha256 in (select sha256 from incoming_report);
 delete from staging.perf_project where sha256 in (select sha256 from incoming_report);
+delete from staging.document_text where sha256 in (select sha256 from incoming_report);
 delete from staging.report where sha256 in (select sha256 from incoming_report);
 insert into staging.report
 select sha256, parser_version, status, format, encoding, unit_name, year, n_figures, tables, warnings, error,
        current_timestamp
 from incoming_report;
+insert into staging.document_text select * from incoming_document_text;
 insert into staging.figure select * from incoming_figure;
 insert into staging.section select * from incoming_section;
 insert into staging.perf_project select * from incoming_perf_project;
