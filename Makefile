@@ -26,8 +26,9 @@ demo: install
 test: install
 	$(PY) -m pytest -q -m "not slow"
 
+# exit code 5 is "no tests selected", which is not a failure here
 test-slow: install
-	$(PY) -m pytest -q -m "slow"
+	$(PY) -m pytest -q -m "slow" || [ $$? -eq 5 ]
 
 test-all: install
 	$(PY) -m pytest -q
