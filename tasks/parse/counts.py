@@ -12,6 +12,7 @@ import re
 from decimal import Decimal
 
 from tasks.model import Figure
+from tasks.parse.narrative import sentence_start
 from tasks.parse.normalise import Compact
 
 _ONE = Decimal(1)
@@ -53,10 +54,13 @@ _RULES: tuple[tuple[dict[str, str], str, str | None], ...] = (
 
 
 def _combine() -> re.Pattern[str]:
-    # One pass over the text for all rules: each rule becomes group R<i>, its fields R<i>_<name>.
+    # One pass over the text for all rules: rule i's fields become groups R<i>_<name>, and an empty
+    # group R<i> *after* the rule says which rule matched (the last group closed). A group around
+    # the rule would make every alternative start with a group mark, which defeats the regex
+    # engine's first-character check and makes the scan several times slower.
     alts = []
     for i, (_groups, rx, _needs) in enumerate(_RULES):
-        alts.append(f"(?P<R{i}>" + re.sub(r"\(\?P<(\w+)>", rf"(?P<R{i}_\1>", rx) + ")")
+        alts.append("(?:" + re.sub(r"\(\?P<(\w+)>", rf"(?P<R{i}_\1>", rx) + f")(?P<R{i}>)")
     return re.compile("(?=[出公车购新无有共拥单对开])(?:" + "|".join(alts) + ")")
 
 
@@ -81,7 +85,7 @@ def extract_counts(compact: Compact, original: str, skip: list[tuple[int, int]])
             continue
         i = int((m.lastgroup or "R0")[1:])
         groups, _rx, needs = _RULES[i]
-        s0 = max(text.rfind(c, 0, m.start()) for c in "。\n\t!?") + 1
+        s0 = sentence_start(text, m.start())
         if needs and needs not in text[s0 : m.start()]:
             continue
         # 国(境)外公务接待, 外事接待, 参加其他单位组织的出国团组: not the unit's own count

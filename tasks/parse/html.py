@@ -46,7 +46,7 @@ _CHROME_LINE = re.compile(
 )
 
 
-def _walk(node, out: list[str], blocks: list[str | tuple[str, Grid]]) -> None:  # type: ignore[no-untyped-def]
+def _walk(node, out: list[str], blocks: list[str | tuple[str, Grid]]) -> None:
     for child in node.iter(include_text=True):
         tag = child.tag
         if tag == "-text":

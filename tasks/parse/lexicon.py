@@ -60,9 +60,14 @@ class Label:
     # bare labels ("支出总计", "支出") take their key from the domain opened earlier in the sentence
     by_domain: dict[str, tuple[str, ...] | None] = field(default_factory=dict)
     requires: str | None = None  # a word the sentence must contain (e.g. 绩效 for 涉及资金)
+    # a unit-wide balance word that, in a sentence opened by one fund's figure ("一般公共预算财政拨款
+    # 收入A万元，支出B万元，年末结转和结余C万元"), is that fund's balance, not the unit's
+    fund_scoped: bool = False
 
 
 BOTH = ("income_total", "expenditure_total")
+# domains that make a sentence about one fund's (or all fiscal appropriation's) money when they open it
+FUND_DOMAINS = frozenset(("fiscal", "gpb", "gf", "soe"))
 _FUNDS = r"(?:一般公共预算|政府性基金预算?|国有资本经营预算?)"
 
 LABELS: tuple[Label, ...] = (
@@ -90,8 +95,8 @@ LABELS: tuple[Label, ...] = (
     Label(r"支出总计", None, by_domain={"all": ("expenditure_total",)}),
     # --- income and balances ----------------------------------------------------------------
     Label(r"使用非财政拨款结余(?:和专用结余)?", ("use_of_non_fiscal_balance",)),
-    Label(r"(?:年初|上年)结转(?:和|及)?结余", ("carry_over_begin",)),
-    Label(r"年末结转(?:和|及)?结余", ("carry_over_end",)),
+    Label(r"(?:年初|上年)结转(?:和|及)?结余", ("carry_over_begin",), fund_scoped=True),
+    Label(r"年末结转(?:和|及)?结余", ("carry_over_end",), fund_scoped=True),
     Label(r"结余分配|上级补助收入|附属单位上缴收入|上缴上级支出|经营支出|对附属单位补助支出", None),
     Label(r"事业收入", ("business_income",)),
     Label(r"经营收入", ("operating_income",)),
@@ -189,8 +194,11 @@ def _guard() -> str:
     return "(?=[" + "".join(re.escape(c) for c in sorted(chars)) + "])"
 
 
-# The guard rejects most positions with one character test instead of ~60 alternatives.
-LABEL_RE = re.compile(
-    _guard() + "(?:" + "|".join(f"(?P<L{i}>{lab.pattern})" for i, lab in enumerate(LABELS)) + ")"
-)
-LABEL_BY_GROUP: dict[str, Label] = {f"L{i}": lab for i, lab in enumerate(LABELS)}
+# The guard rejects most positions with one character test instead of ~60 alternatives. Each label
+# is followed by an empty group, so ``m.lastindex`` names the label; a named group *around* each
+# label would make every alternative start with a group mark and defeat the regex engine's
+# first-character check (3x slower).
+LABEL_RE = re.compile(_guard() + "(?:" + "|".join(f"(?:{lab.pattern})()" for lab in LABELS) + ")")
+LABEL_BY_INDEX: tuple[Label | None, ...] = (None, *LABELS)  # group 0 is the whole match
+if LABEL_RE.groups != len(LABELS):
+    raise ValueError("label patterns must use non-capturing groups only")

@@ -10,6 +10,8 @@ from __future__ import annotations
 
 import re
 from collections import Counter
+from collections.abc import Iterable
+from itertools import islice
 
 _CJK = r"\u4e00-\u9fff"
 _SUFFIX = (
@@ -24,6 +26,10 @@ _REGION_TITLE = re.compile(rf"^\d{{4}}年度?{_REGION_NAME}(?=[“\"]?三公|部
 _SHORT_NAME = re.compile(rf"^{_NAME}\(以下简称")
 _SENT_START = re.compile(rf"^{_NAME}(?:\d{{4}}年度?|财政拨款|一般公共预算)")
 _LONE = re.compile(rf"^{_NAME}$")
+# what follows the name in _SENT_START: it ends within 40 name characters + a 4-character suffix
+# + "(本级)" + "一般公共预算" of the sentence start
+_SENT_START_HINT = re.compile(r"\d{4}年|财政拨款|一般公共预算")
+_SENT_START_REACH = 40 + 4 + 4 + 6
 _PERF_UNIT = re.compile(r"实施单位\s*(?:[(（]盖章[)）])?\s*[|\t]?\s*\n?\s*([^|\t\n]{4,40}?)\s*[|\t\n]")
 _BAD_START = re.compile(r"^(?:本|我|该|各|全|对|由|在|经|为|纳入|根据|关于)")
 
@@ -40,19 +46,26 @@ def _clean(m: re.Match[str]) -> str | None:
     return name
 
 
-def unit_name(lines: list[str], sentences: list[str], original: str) -> str | None:
-    """``lines``/``sentences`` are folded, whitespace-free; only the top of the document is read."""
+def unit_name(lines: list[str], sentences: Iterable[str], original: str) -> str | None:
+    """``lines``/``sentences`` are folded, whitespace-free; only the top of the document is read
+    (the first 40 lines, the first 60 sentences)."""
     head = lines[:40]
+    titles = [line for line in head if "决算" in line or "三公" in line]
     for rx in (_TITLE, _REGION_TITLE):
-        for line in head:
+        for line in titles:
             m = rx.match(line)
-            if m and ("决算" in line or "三公" in line):
+            if m:
                 name = _clean(m)
                 if name:
                     return name
-    for s in sentences[:60]:
-        for rx in (_SHORT_NAME, _SENT_START):
-            m = rx.match(s)
+    for s in islice(sentences, 60):
+        # cheap necessary conditions first: the patterns are slow to fail on ordinary sentences
+        if "(以下简称" in s:
+            m = _SHORT_NAME.match(s)
+            if m and (name := _clean(m)):
+                return name
+        if _SENT_START_HINT.search(s, 0, _SENT_START_REACH):
+            m = _SENT_START.match(s)
             if m and (name := _clean(m)):
                 return name
     for line in head[:6]:

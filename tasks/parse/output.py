@@ -12,7 +12,8 @@ from tasks.model import ParsedDocument
 def _num(d: Decimal | None) -> int | float | None:
     if d is None:
         return None
-    if d == d.to_integral_value() and d.as_tuple().exponent >= 0:
+    exp = d.as_tuple().exponent
+    if d == d.to_integral_value() and isinstance(exp, int) and exp >= 0:
         return int(d)
     return float(d)
 

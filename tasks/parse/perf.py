@@ -10,17 +10,21 @@ its header words: the fund block by the 年初预算数 … header and its row l
 from __future__ import annotations
 
 import re
+from contextlib import suppress
 from decimal import Decimal, InvalidOperation
+from functools import lru_cache
 
 from tasks.model import PerfIndicator, PerfProject
 
 _WS = re.compile(r"\s+")
 _PARENS = re.compile(r"\([^()]*\)")
 _NUMBER = re.compile(r"^[+-]?\d+(?:,\d{3})*(?:\.\d+)?%?$")
-_PROJECT = re.compile(r"^项目名称$")
-_SCORE = re.compile(r"^(?:自评)?总分$|^自评得分$")
-_GRADE = re.compile(r"^(?:评价|自评)?等级$|^评价结果$")
-_FUND_HEAD = re.compile(r"^年初(?:预算)?(?:数)?$")
+_SPACED_PROJECT = re.compile(r"项\s*目\s*名\s*称")  # "项目\n\n名称" as a wrapped header cell
+# Header cells are recognised by their key (the cell without parenthesised notes, see _key):
+_PROJECT = ("项目名称",)
+_SCORE = ("总分", "自评总分", "自评得分")
+_GRADE = ("等级", "评价等级", "自评等级", "评价结果")
+_FUND_HEAD = ("年初", "年初预算", "年初数", "年初预算数")
 _FUND_END = re.compile(r"绩效目标|绩效指标|年度目标|总体目标|项目基本情况")
 _FUND_ROWS = (
     ("total", re.compile(r"总额|总金额|资金总额|合计")),
@@ -54,6 +58,9 @@ _IND_COLS = {
     "未完成原因分析": "note",
     "偏差原因分析及改进措施": "note",
 }
+_IND_FIRST = tuple(
+    k for k, role in _IND_COLS.items() if role in ("name", "level1")
+)  # where the header starts
 _OPS = {"≥": "≥", ">=": "≥", "≧": "≥", "≤": "≤", "<=": "≤", "≦": "≤", "=": "=", "＝": "=", ">": ">", "<": "<"}
 _QUALITATIVE = {"定性"}
 
@@ -68,8 +75,11 @@ def _cells(text: str) -> list[str]:
         first = text.index("\t")
         last = text.rfind("\t")
         end = text.find("\n", last)
-        block = _NON_TAB_WS.sub("", text[first + 1 : end if end >= 0 else len(text)])
-        return block.split("\t")
+        block = text[first + 1 : end if end >= 0 else len(text)]
+        if "\x00" in block:
+            return _NON_TAB_WS.sub("", block).split("\t")
+        # drop every whitespace but the tabs: park the tabs on NUL, squeeze, split on NUL
+        return "".join(block.replace("\t", "\x00").split()).split("\x00")
     piped = _PIPED.findall(text)
     if len(piped) >= 8:
         out: list[str] = []
@@ -79,6 +89,7 @@ def _cells(text: str) -> list[str]:
     return []
 
 
+@lru_cache(maxsize=4096)
 def _dec(cell: str | None) -> Decimal | None:
     if not cell or not _NUMBER.match(cell):
         return None
@@ -89,40 +100,59 @@ def _dec(cell: str | None) -> Decimal | None:
 
 
 def _key(cell: str) -> str:
+    return _unparen(cell) if "(" in cell else cell
+
+
+@lru_cache(maxsize=4096)
+def _unparen(cell: str) -> str:
     return _PARENS.sub("", cell)
 
 
-def _after(cells: list[str], rx: re.Pattern[str]) -> str | None:
-    for i, c in enumerate(cells):
-        if rx.search(_key(c)):
-            for nxt in cells[i + 1 : i + 3]:
-                if nxt:
-                    return nxt
+def _first(keys: list[str], names: tuple[str, ...], lo: int = 0) -> int | None:
+    """Index of the first key (at or after ``lo``) that is one of ``names``."""
+    best = len(keys)
+    for name in names:
+        with suppress(ValueError):
+            best = keys.index(name, lo, best)
+    return best if best < len(keys) else None
+
+
+def _after(cells: list[str], keys: list[str], names: tuple[str, ...]) -> str | None:
+    """The first non-empty cell of the two after a cell whose key is one of ``names``."""
+    i = _first(keys, names)
+    while i is not None:
+        for nxt in cells[i + 1 : i + 3]:
+            if nxt:
+                return nxt
+        i = _first(keys, names, i + 1)
     return None
 
 
 def extract_perf_projects(text: str) -> list[PerfProject]:
     """``text`` is the folded document text."""
-    if "指标" not in text or "项目名称" not in _WS.sub("", text[:200000]):
+    if "指标" not in text or (
+        "项目名称" not in text[:200000] and not _SPACED_PROJECT.search(text, 0, 200000)
+    ):
         return []
     cells = _cells(text)
-    starts = [i for i, c in enumerate(cells) if _PROJECT.match(_key(c))]
+    keys = list(map(_key, cells))
+    starts = [i for i, k in enumerate(keys) if k == _PROJECT[0]]
     projects = []
     for n, s in enumerate(starts):
-        chunk = cells[s : starts[n + 1] if n + 1 < len(starts) else len(cells)]
-        p = _project(chunk)
+        e = starts[n + 1] if n + 1 < len(starts) else len(cells)
+        p = _project(cells[s:e], keys[s:e])
         if p:
             projects.append(p)
     return projects
 
 
-def _project(cells: list[str]) -> PerfProject | None:
+def _project(cells: list[str], keys: list[str]) -> PerfProject | None:
     name = next((c for c in cells[1:4] if c), None)
     if not name:
         return None
-    funds, exec_cols = _funds(cells)
+    funds, exec_cols = _funds(cells, keys)
     total = funds.get("total") or next(iter(funds.values()), (None, None, None))
-    score = _after(cells, _SCORE)
+    score = _after(cells, keys, _SCORE)
     return PerfProject(
         name=name,
         total_score=_dec(score),
@@ -132,17 +162,17 @@ def _project(cells: list[str]) -> PerfProject | None:
         exec_rate_pct=exec_cols.get("rate"),
         exec_weight=exec_cols.get("weight"),
         exec_score=exec_cols.get("score"),
-        grade=_after(cells, _GRADE),
-        indicators=tuple(_indicators(cells)),
+        grade=_after(cells, keys, _GRADE),
+        indicators=tuple(_indicators(cells, keys)),
         funds=funds,
         snippet=f"项目名称 {name}",
     )
 
 
 def _fund_roles(header: list[str]) -> list[str]:
+    """``header``: the header cells' keys."""
     roles = []
-    for c in header:
-        k = _key(c)
+    for k in header:
         if "原因" in k or "说明" in k:
             roles.append("note")
         elif "得分" in k:
@@ -160,14 +190,16 @@ def _fund_roles(header: list[str]) -> list[str]:
     return roles
 
 
-def _funds(cells: list[str]) -> tuple[dict[str, tuple[Decimal | None, ...]], dict[str, Decimal | None]]:
-    h = next((i for i, c in enumerate(cells) if _FUND_HEAD.match(_key(c))), None)
+def _funds(
+    cells: list[str], keys: list[str]
+) -> tuple[dict[str, tuple[Decimal | None, Decimal | None, Decimal | None]], dict[str, Decimal | None]]:
+    h = _first(keys, _FUND_HEAD)
     if h is None:
         return {}, {}
     j = h
     while j < len(cells) and cells[j] and _dec(cells[j]) is None and not _row_label(cells[j]):
         j += 1
-    roles = _fund_roles(cells[h:j])
+    roles = _fund_roles(keys[h:j])
     ncols = len(roles)
     rows: list[tuple[str, list[str]]] = []
     label = "total"
@@ -183,7 +215,7 @@ def _funds(cells: list[str]) -> tuple[dict[str, tuple[Decimal | None, ...]], dic
             continue
         current.append(c)
     rows.append((label, current))
-    funds: dict[str, tuple[Decimal | None, ...]] = {}
+    funds: dict[str, tuple[Decimal | None, Decimal | None, Decimal | None]] = {}
     exec_cols: dict[str, Decimal | None] = {}
     for label, vals in rows:
         while len(vals) > ncols and not vals[0]:
@@ -192,12 +224,17 @@ def _funds(cells: list[str]) -> tuple[dict[str, tuple[Decimal | None, ...]], dic
         by_role = dict(zip(roles, vals, strict=True))
         if label in funds:
             continue
-        funds[label] = tuple(_dec(by_role.get(r)) for r in ("initial", "adjusted", "executed"))
+        funds[label] = (
+            _dec(by_role.get("initial")),
+            _dec(by_role.get("adjusted")),
+            _dec(by_role.get("executed")),
+        )
         if not exec_cols:
             exec_cols = {r: _dec(by_role.get(r)) for r in ("rate", "weight", "score")}
     return funds, exec_cols
 
 
+@lru_cache(maxsize=4096)
 def _row_label(cell: str) -> str | None:
     if not cell or _dec(cell) is not None:
         return None
@@ -207,30 +244,34 @@ def _row_label(cell: str) -> str | None:
     return None
 
 
-def _indicators(cells: list[str]) -> list[PerfIndicator]:
-    h = next((i for i, c in enumerate(cells) if _IND_COLS.get(_key(c)) in ("name", "level1")), None)
+def _indicators(cells: list[str], keys: list[str]) -> list[PerfIndicator]:
+    h = _first(keys, _IND_FIRST)
     if h is None:
         return []
     header: list[str] = []
     j = h
-    while j < len(cells) and _key(cells[j]) in _IND_COLS:
-        header.append(_IND_COLS[_key(cells[j])])
+    while j < len(cells) and keys[j] in _IND_COLS:
+        header.append(_IND_COLS[keys[j]])
         j += 1
     if "op" not in header or "name" not in header:
         return []
     op_col = header.index("op")
+    # each role's column relative to the operator cell (a repeated role: its first column)
+    offset = {role: k - op_col for k, role in reversed(list(enumerate(header)))}
+    n = len(cells)
     out = []
     level1 = level2 = None
-    for p in range(j, len(cells)):
+    for p in range(j, n):
         op = cells[p]
         if op not in _OPS and op not in _QUALITATIVE:
             continue
 
         def col(role: str, _p: int = p) -> str | None:
-            if role not in header:
+            off = offset.get(role)
+            if off is None:
                 return None
-            q = _p + header.index(role) - op_col
-            return cells[q] if j <= q < len(cells) else None
+            q = _p + off
+            return cells[q] if j <= q < n else None
 
         name = col("name")
         if not name or _dec(name) is not None:

@@ -9,6 +9,7 @@ lines ("七、政府性基金…说明 7") are not sections; they, and the gloss
 from __future__ import annotations
 
 import re
+from functools import lru_cache
 
 from tasks.model import Section
 from tasks.parse.normalise import fold
@@ -21,6 +22,7 @@ _LEVELS = (
 _STANDALONE = re.compile(r"^(?:专业)?名词解释$|^(?:决算公开)?联系方式$")
 _TOC_LINE = re.compile(r"[^\d\s]\s*\.{0,40}\s+\d{1,3}$")
 _TOC_HEAD = re.compile(r"^目\s*录$")
+_NON_SPACE = re.compile(r"\S")
 _NOT_HEADING = re.compile(r"[,;:]指|[,;]|:反映")
 
 SECTION_IDS: tuple[tuple[str, re.Pattern[str]], ...] = tuple(
@@ -53,6 +55,7 @@ SECTION_IDS: tuple[tuple[str, re.Pattern[str]], ...] = tuple(
 )
 
 
+@lru_cache(maxsize=4096)  # documents reuse their headings
 def section_id(title: str) -> str | None:
     t = fold(title)
     for sid, rx in SECTION_IDS:
@@ -68,42 +71,56 @@ _CANDIDATE = re.compile(
 )
 
 
+@lru_cache(maxsize=8192)  # documents reuse their headings and numbered lines
+def _line_kind(stripped: str) -> tuple[str, int, str | None]:
+    """A candidate line (stripped): ("toc_head" | "text" | "toc_line" | "heading", level, section id)."""
+    if _TOC_HEAD.match(stripped):
+        return "toc_head", -1, None
+    if len(stripped) > 40:
+        return "text", -1, None
+    f = fold(stripped)  # folding is one character for one, so this is the folded line
+    level = None
+    for lv, rx in _LEVELS:
+        if rx.match(f):
+            level = lv
+            break
+    if level is None and _STANDALONE.match(f):
+        level = 1
+    if level is None or _NOT_HEADING.search(f):
+        return "text", -1, None
+    if _TOC_LINE.search(stripped):
+        return "toc_line", level, None
+    return "heading", level, section_id(f)
+
+
 def find_sections(text: str, folded: str | None = None) -> tuple[list[Section], list[tuple[int, int]]]:
-    """Sections in order, plus original-text ranges to skip for figures (目录 lines, glossary)."""
-    if folded is None:
-        folded = fold(text)
+    """Sections in order, plus original-text ranges to skip for figures (目录 lines, glossary).
+
+    ``folded`` is accepted for callers that have it; lines are folded one at a time (and cached).
+    """
     sections: list[Section] = []
     skip: list[tuple[int, int]] = []
     in_toc = False
     prev_end = 0
     for m in _CANDIDATE.finditer("\n" + text):
         start, end = m.start(), m.end() - 1  # back to ``text`` offsets, newline excluded
-        if text[prev_end:start].strip():
+        if _NON_SPACE.search(text, prev_end, start):
             in_toc = False  # ordinary text between two candidate lines ends a 目录
         prev_end = end
         line = m.group()[1:]
         stripped = line.strip()
-        lead = start + (len(line) - len(line.lstrip()))
-        if _TOC_HEAD.match(stripped):
+        kind, level, sid = _line_kind(stripped)
+        if kind == "toc_head":
             in_toc = True
             skip.append((start, end))
-            continue
-        f = folded[lead : lead + len(stripped)]
-        level = None
-        for lv, rx in _LEVELS:
-            if rx.match(f):
-                level = lv
-                break
-        if level is None and _STANDALONE.match(f):
-            level = 1
-        if level is None or len(f) > 40 or _NOT_HEADING.search(f):
+        elif kind == "text":
             in_toc = False
-            continue
-        if _TOC_LINE.search(stripped) or (in_toc and level > 0):
+        elif kind == "toc_line" or (in_toc and level > 0):
             skip.append((start, end))
-            continue
-        in_toc = False
-        sections.append(Section(title=stripped, level=level, span_start=lead, section_id=section_id(f)))
+        else:
+            in_toc = False
+            lead = start + (len(line) - len(line.lstrip()))
+            sections.append(Section(title=stripped, level=level, span_start=lead, section_id=sid))
     for i, sec in enumerate(sections):
         if sec.section_id != "glossary":
             continue

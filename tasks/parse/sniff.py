@@ -19,9 +19,8 @@ MAX_ZIP_TOTAL = 200 * 1024 * 1024  # uncompressed bytes we are willing to inflat
 MAX_ZIP_RATIO = 200  # per member; real DOCX/XLSX XML compresses ~10-30x
 MAX_ZIP_MEMBERS = 5000
 
-_HTML = re.compile(
-    rb"<\s*(?:!doctype\s+html|html|head|body|meta|div|p|table|span|title)[\s>/]", re.IGNORECASE
-)
+# matched on the decoded text: a UTF-16 page has NULs between the ASCII bytes of its tags
+_HTML = re.compile(r"<\s*(?:!doctype\s+html|html|head|body|meta|div|p|table|span|title)[\s>/]", re.IGNORECASE)
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\ufffd]")
 _CHINESE_LEGACY = re.compile(r"gb|hz|cp936|big5", re.IGNORECASE)
 
@@ -88,13 +87,27 @@ def sniff(data: bytes) -> str:
     return "text"
 
 
+def _first_lines(text: str, n: int) -> list[str]:
+    """``text.splitlines()[:n]`` without splitting all of a long text."""
+    size = 4096
+    while True:
+        lines = text[:size].splitlines()
+        # more than n + 1 lines: the first n are whole whatever the cut split (even "\r|\n")
+        if len(lines) > n + 1 or size >= len(text):
+            return lines[:n]
+        size *= 4
+
+
 def _is_csv(text: str) -> str | None:
-    lines = [ln for ln in text.splitlines()[:60] if ln.strip()]
+    lines = [ln for ln in _first_lines(text, 60) if ln and not ln.isspace()]
     if len(lines) < 3:
         return None
     if max(len(ln) for ln in lines) >= 400:
         return None  # narrative paragraphs, not table rows
+    joined = "\n".join(lines)
     for delim in (",", "\t", ";"):
+        if joined.count(delim) < 6:
+            continue  # three rows of three fields need at least six delimiters
         counts = [len(row) for row in csv.reader(lines, delimiter=delim)]
         common = max(set(counts), key=counts.count)
         # a title line above the table may have one field; the table rows agree on their width
@@ -128,7 +141,7 @@ def parse_bytes(data: bytes, *, name: str | None = None) -> ParsedDocument:
         raise ParseError(f"binary data, not a document ({bad} control characters after decoding as {enc})")
     if not text.strip():
         raise ParseError("empty document")
-    if _HTML.search(data[:4096]):
+    if _HTML.search(text, 0, 4096):
         from tasks.parse.html import parse_html
 
         return parse_html(text, encoding=enc)

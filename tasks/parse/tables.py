@@ -14,7 +14,7 @@ import re
 from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 
-from tasks.model import Figure, ParsedDocument, ParseError
+from tasks.model import Figure, Measure, ParsedDocument, ParseError
 from tasks.parse.analyse import analyse_text
 
 TITLES: tuple[tuple[str, re.Pattern[str]], ...] = tuple(
@@ -186,7 +186,7 @@ class _Out:
         if parsed is None:
             return
         value, prec = parsed
-        measure = "amount"
+        measure: Measure = "amount"
         if self.scale != 1:
             value, prec = value * self.scale, prec * self.scale
         start = self.r.offsets[i][j]
@@ -243,10 +243,10 @@ def table_figures(tid: str, rows: list[list[str]], rendered: Rendered, context: 
         if data is not None:
             for j, lab in enumerate(labels):
                 kind = "budget" if "预算" in lab else "value"
-                for rx, key in _T09_ITEMS:
+                for rx, item in _T09_ITEMS:
                     if rx.search(lab):
-                        if key:
-                            out.add(key, data, j, _label(rows[data][0]) or "决算", lab, kind)
+                        if item:
+                            out.add(item, data, j, _label(rows[data][0]) or "决算", lab, kind)
                         break
     return out.figs
 
@@ -301,7 +301,14 @@ _CR = re.compile(r"\r\n?")
 
 def _clean_cell(c: object) -> str:
     # a cell must stay on its row's line: line breaks inside CJK cells are layout, tabs are separators
-    return _CELL_BREAK.sub("", "" if c is None else str(c)).replace("\t", " ").replace("\r", "").strip()
+    s = "" if c is None else str(c)
+    if "\n" in s:
+        s = _CELL_BREAK.sub("", s)
+    if "\t" in s:
+        s = s.replace("\t", " ")
+    if "\r" in s:
+        s = s.replace("\r", "")
+    return s.strip()
 
 
 _CELL_BREAK = re.compile(r"[ \t]*\r?\n[ \t]*")

@@ -36,7 +36,8 @@ Ratios (shares, 人均接待费, 中小企业占比, YoY %) are computed in Deci
 rounded ROUND_HALF_UP; two shares that should make 100 may show 100.01 (a rounding tail).
 ``changes[key] = (change, pct)``: change = this − last year (signed 万元), pct = change / last year
 × 100 (signed, 1 or 2 places as the template writes it), None when last year was 0. Keys:
-income_total, income_this_year, expenditure_this_year, three_public_total, operating_expense.
+income_total and expenditure_total (one clause states both: "收支总计较上年增加…"), income_this_year,
+expenditure_this_year, three_public_total, operating_expense.
 
 ``figures`` holds exactly the keys the document states (every template states the same set; a 事业
 unit states no operating_expense; a unit without procurement states only procurement_total = 0).

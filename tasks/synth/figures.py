@@ -211,6 +211,10 @@ def _changes(rng: random.Random, c: dict[str, int], fault: str | None, pct_q: De
         if key == "expenditure_this_year" and fault == "DQ-40" and rate is not None:
             rate = (rate / 10).quantize(pct_q, rounding=ROUND_HALF_UP)
         out[key] = (wan(change), rate)
+    if "income_total" in out:
+        # every template states the totals' change once for both ("收支总计较上年增加…", "收、支与…相比",
+        # "收入、支出总计各增加…"), and both totals are equal whenever the change is stated
+        out["expenditure_total"] = out["income_total"]
     return out
 
 

@@ -100,9 +100,10 @@ def to_docx(blocks: list[Block]) -> bytes:
         if isinstance(x, Table):
             d.add_paragraph(x.title)
             t = d.add_table(rows=len(x.rows), cols=max(len(row) for row in x.rows))
-            for i, row in enumerate(x.rows):
-                for j, c in enumerate(row):
-                    t.cell(i, j).text = c.replace("\n\n", "\n")
+            # one row's cells at a time: Table.cell(i, j) rebuilds the whole grid on every call
+            for row, cells in zip(x.rows, t.rows, strict=True):
+                for c, cell in zip(row, cells.cells, strict=False):
+                    cell.text = c.replace("\n\n", "\n")
         elif x and first:
             d.add_heading(x, level=1)
             first = False

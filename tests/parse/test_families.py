@@ -142,3 +142,23 @@ def test_repeated_equal_statements_are_no_conflict():
 def test_glossary_definitions_are_not_figures():
     text = "专业名词解释\n(一)基本支出:指为保障机构正常运转发生的支出,标准为3万元。\n七、联系方式\n"
     assert parse_text(text).values() == {}
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        # a sentence opened by one fund's figure states that fund's balance, not the unit's
+        ("2024年度一般公共预算财政拨款收入120.00万元，支出118.00万元，年末结转和结余2.00万元。", {}),
+        ("2024年度政府性基金预算财政拨款收入5.00万元，支出5.00万元，年末结转和结余0.00万元。", {}),
+        ("2024年度财政拨款收入、支出总计均为130.00万元，年初结转和结余10.00万元。", {}),
+        # the unit's own balances, also after a fund's figure inside a unit-wide sentence
+        ("年末结转和结余3.00万元。", {"carry_over_end": D("3.00")}),
+        (
+            "2024年度收入总计130.00万元，其中：一般公共预算财政拨款收入120.00万元，年初结转和结余10.00万元。",
+            {"carry_over_begin": D("10.00")},
+        ),
+    ],
+)
+def test_carry_over_of_one_fund_is_not_the_units(text, expected):
+    got = {k: v for k, v in parse_text(text).values().items() if k.startswith("carry_over")}
+    assert got == expected

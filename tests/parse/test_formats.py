@@ -114,6 +114,18 @@ def test_html_in_gb18030():
     assert doc.values()["income_total"] == D("1234.50")
 
 
+@pytest.mark.parametrize("encoding", ["utf-16", "utf-16-le", "utf-16-be"])
+def test_html_in_utf16(encoding):
+    # the tags are looked for in the decoded text: in UTF-16 bytes every ASCII letter has a NUL beside it
+    data = PAGE.encode(encoding)
+    if encoding != "utf-16":
+        data = (b"\xff\xfe" if encoding.endswith("le") else b"\xfe\xff") + data
+    doc = parse_bytes(data)
+    assert doc.format == "html" and doc.encoding == "utf-16"
+    assert "<td>" not in doc.text and doc.tables == ["T01"]
+    assert doc.values()["income_total"] == D("1234.50")
+
+
 # --- DOCX ---------------------------------------------------------------------------------
 
 
