@@ -16,7 +16,8 @@ from tasks.parse.normalise import fold
 
 _LEVELS = (
     (0, re.compile(r"^第[一二三四五六七八九十]+部分")),
-    (1, re.compile(r"^[一二三四五六七八九十]+[、.](?!\d)")),
+    # "二、2024年度决算情况说明" is a heading; "一.5" is not
+    (1, re.compile(r"^[一二三四五六七八九十]+(?:、|\.(?!\d))")),
     (2, re.compile(r"^\([一二三四五六七八九十]+\)")),
 )
 _STANDALONE = re.compile(r"^(?:专业)?名词解释$|^(?:决算公开)?联系方式$")

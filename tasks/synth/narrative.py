@@ -2,7 +2,7 @@
 
 Skeleton (tests/corpus/00_cq_jiangjin_dsj_2024_full.txt): 一、单位基本情况 → 二、部门决算情况
 (一)…(六) → 三、"三公"经费 → 四、其他需要说明的事项 (会议费培训费, 机关运行经费, 国有资产占用,
-政府采购) → 五、预算绩效管理情况 → 专业名词解释 → 六/七、决算公开联系方式.
+政府采购) → 五、预算绩效管理情况 → 专业名词解释 → 六、决算公开联系方式 (七 when 专业名词解释 is 六), numbered without gaps.
 
 - ``jiangjin`` — the sample's own wording: full-width punctuation, "收入总计X万元，支出总计Y万元",
   "因公出国（境）费用", "公务车购置费", "占比", YoY % to one place, "较上年增加…"; a 绩效自评表
@@ -196,7 +196,7 @@ def render_blocks(u: SyntheticUnit, year: int) -> list[Block]:
     b += _other(u, year, ben, chg("operating_expense"), r)
     b += _perf(u, year, ben, we, r)
     b += ["专业名词解释" if style != "halfwidth" else "六、专业名词解释", "", GLOSSARY, "",
-          f"{'六' if style == 'zongji' else '七'}、决算公开联系方式", "", f"{ben}决算公开信息反馈和联系方式：", ""]
+          f"{'七' if style == 'halfwidth' else '六'}、决算公开联系方式", "", f"{ben}决算公开信息反馈和联系方式：", ""]
     who = person(r)
     who = f"{who[0]}  {who[1]}" if len(who) == 2 else who  # the sample pads two-character names
     b.append(f"联系人：{who}    联系电话：{phone(r)}")
