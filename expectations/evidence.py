@@ -2,9 +2,9 @@
 
 Evidence is the figures a result is about, as the document stated them (value, snippet, span,
 source), so feedback quotes the unit's own sentence. An explanation is a reason clause
-("主要原因…", "原因是…", "由于…") in the same sentence or paragraph as those figures; the warehouse
-keeps snippets, not whole documents, so "paragraph" means the snippets of figures stated within
-a few hundred characters.
+("主要原因…", "原因是…", "由于…") in the figure's own clause or the sentence right after it, or, for
+a change against 上年 / 预算, a reason paragraph just below that names the same comparison
+(:func:`explanation`); the text comes from ``staging.document_text``.
 """
 
 from __future__ import annotations
@@ -17,10 +17,9 @@ from typing import Any
 
 import duckdb
 
+from expectations.facts import rewrite
 from expectations.results import Finding, num
 
-# How far around the figures a reason may stand and still explain them (characters).
-_BEFORE, _AFTER = 200, 400
 _MAX_PER_KEY = 5
 # Same pattern as the reason_text() macro in warehouse/views/30_rules_facts.sql.
 REASON = re.compile(r"(主要原因|原因是|原因为|原因[:：]|由于|的主要情况[:：])[是为:：,，\s]*([^。；;\n]{4,})")
@@ -46,17 +45,25 @@ class Stated:
                 "snippet": self.snippet, "span": list(self.span), "source": self.source}
 
 
-def load_figures(con: duckdb.DuckDBPyConnection, year: int) -> dict[str, list[Stated]]:
-    """Every figure of the year's current submissions, by document, in document order."""
-    rows = con.execute(
+# A document's statements by token ("income_total", "income_total@change"), in document order.
+ByToken = dict[str, list[Stated]]
+
+
+def load_figures(con: duckdb.DuckDBPyConnection, year: int) -> dict[str, ByToken]:
+    """The figures of the year's current submissions: by document, then by token, in document
+    order, at most a few per token (evidence shows no more)."""
+    rows = con.execute(rewrite(
         "select sha256, key, kind, value, measure, snippet, span_start, span_end, source, "
-        "reason_text(snippet) from staging.rule_figure where year = $year order by sha256, span_start, seq",
+        "reason_text(snippet) from staging.rule_figure where year = $year order by sha256, span_start, seq"),
         {"year": year},
     ).fetchall()
-    out: dict[str, list[Stated]] = defaultdict(list)
+    out: dict[str, ByToken] = defaultdict(lambda: defaultdict(list))
     for sha, key, kind, value, measure, snippet, start, end, source, reason in rows:
-        out[sha].append(Stated(key, kind, value, measure, snippet, (start, end), source, reason))
-    return out
+        s = Stated(key, kind, value, measure, snippet, (start, end), source, reason)
+        same = out[sha][s.token]
+        if len(same) < _MAX_PER_KEY:
+            same.append(s)
+    return {sha: dict(by_token) for sha, by_token in out.items()}
 
 
 def tokens_of(findings: list[Finding]) -> list[str]:
@@ -68,59 +75,147 @@ def tokens_of(findings: list[Finding]) -> list[str]:
     return list(seen)
 
 
-def figures_for(stated: list[Stated], tokens: list[str]) -> list[Stated]:
+def figures_for(stated: ByToken, tokens: list[str]) -> list[Stated]:
     """All statements of each token (DQ-38 needs every one), a few per key at most."""
     out: list[Stated] = []
     for token in tokens:
-        out += [s for s in stated if s.token == token][:_MAX_PER_KEY]
+        out += stated.get(token, ())
     return out
 
 
-def build(stated: list[Stated], tokens: list[str], findings: list[Finding]) -> dict[str, Any]:
+def build(stated: ByToken, tokens: list[str], findings: list[Finding]) -> dict[str, Any]:
     evidence: dict[str, Any] = {"figures": [s.as_json() for s in figures_for(stated, tokens)]}
     if findings:
         evidence["findings"] = [f.as_json() for f in findings]
     return evidence
 
 
-def explanation(stated: list[Stated], tokens: list[str], text: str | None = None) -> str | None:
+# Rules whose warning is about one comparison (vs 上年 or vs 预算) in one direction: a reason
+# paragraph after the figures must name the same comparison and not the opposite direction.
+COMPARISON_RULES = frozenset({"DQ-30", "DQ-42"})
+_CLAUSE_END = "。；;\n"
+# How many paragraphs after the figure's own may hold its reason ("…小于上年决算数的主要情况:…").
+_REASON_PARAGRAPHS = 3
+# How far into the sentence after the figure's a reason may start ("。主要原因是…", "。增加的主要原因是…").
+_NEXT_SENTENCE_LEAD = 12
+_DOWN = re.compile(r"小于|少于|低于|减少|下降|节约|节支|未超")
+_UP = re.compile(r"大于|多于|高于|增加|增长|上升|超过|超支|超出")
+
+
+@dataclass(frozen=True, slots=True)
+class Comparison:
+    """What a warning is about: ``base`` "prev" (上年) or "budget" (预算), ``direction`` +1 / −1."""
+
+    base: str
+    direction: int | None = None
+
+
+def comparison_of(rule_id: str, finding: Finding) -> Comparison | None:
+    if rule_id not in COMPARISON_RULES:
+        return None
+    base = "budget" if "预算" in finding.detail else "prev"
+    value = finding.difference if finding.difference is not None else finding.observed
+    direction = None if value is None or value == 0 else (1 if value > 0 else -1)
+    return Comparison(base, direction)
+
+
+def explanation(stated: ByToken, tokens: list[str], text: str | None = None,
+                comparison: Comparison | None = None) -> str | None:
     """The document's own reason for the figures involved, or None.
 
-    With the document text (``check FILE``, or a caller that still holds it): a reason clause in
-    the figure's paragraph from its sentence on, or in the next paragraph (templates that put
-    "…的主要情况:" on its own line). Without it: reason clauses in the snippets of figures
-    stated nearby, since snippets are all the warehouse keeps."""
+    With the document text: a reason clause in the figure's own clause (up to the next 。/；), or
+    at the start of the sentence right after it; or, for a comparison warning (``comparison``), a
+    reason paragraph among the few that follow the figure's paragraph whose lead names the same
+    comparison (上年 / 预算) and not the opposite direction ("…小于上年决算数的主要情况:…").
+    Without the text (a warehouse loaded before document texts were kept): a reason clause in the
+    figure's own snippet."""
     involved = figures_for(stated, tokens)
     if not involved:
         return None
     if text:
         for s in involved:
-            found = _reason_in_text(text, s.span)
+            found = _reason_in_text(text, s.span, comparison)
             if found:
                 return found
         return None
     for s in involved:
         if s.reason:
             return s.snippet
-    lo = min(s.span[0] for s in involved) - _BEFORE
-    hi = max(s.span[1] for s in involved) + _AFTER
-    anchor = involved[0].span[0]
-    near = [s for s in stated if s.reason and lo <= s.span[0] <= hi]
-    if not near:
-        return None
-    return min(near, key=lambda s: abs(s.span[0] - anchor)).snippet
+    return None
 
 
-def _reason_in_text(text: str, span: tuple[int, int]) -> str | None:
-    start = max(text.rfind("。", 0, span[0]), text.rfind("\n", 0, span[0])) + 1
-    end = text.find("\n", span[1])
-    end = len(text) if end < 0 else end
-    following = text.find("\n", end + 1)
-    window = text[start:len(text) if following < 0 else following]
-    m = REASON.search(window)
-    if not m:
+def _reason_in_text(text: str, span: tuple[int, int], comparison: Comparison | None) -> str | None:
+    start, end = span
+    if not (0 <= start < end <= len(text)):
         return None
-    # quote the whole sentence the reason stands in
-    s0 = max(window.rfind("。", 0, m.start()), window.rfind("\n", 0, m.start())) + 1
-    s1 = min([i for i in (window.find("。", m.end()), window.find("\n", m.end())) if i >= 0] or [len(window)])
-    return window[s0 : s1 + 1].strip()
+    c0 = max(text.rfind(c, 0, start) for c in _CLAUSE_END) + 1
+    ends = [i for i in (text.find(c, end) for c in _CLAUSE_END) if i >= 0]
+    c1 = min(ends) if ends else len(text)
+    m = REASON.search(text, c0, c1 + 1)
+    if m:
+        return _sentence(text, m.start(), m.end())
+    if c1 < len(text) and text[c1] != "\n":
+        # the next sentence, when it opens with the reason ("。主要原因是…")
+        m = REASON.search(text, c1 + 1, min(len(text), c1 + 1 + _NEXT_SENTENCE_LEAD + 8))
+        if m and m.start() - (c1 + 1) <= _NEXT_SENTENCE_LEAD and "\n" not in text[c1:m.start()]:
+            return _sentence(text, m.start(), m.end())
+    if comparison is None:
+        return None
+    para_end = text.find("\n", end)
+    for _ in range(_REASON_PARAGRAPHS):
+        if para_end < 0:
+            return None
+        nxt = text.find("\n", para_end + 1)
+        paragraph = text[para_end + 1 : len(text) if nxt < 0 else nxt]
+        para_end = nxt
+        m = REASON.search(paragraph)
+        if not m:
+            return None  # reasons stand right after the figures, not anywhere below
+        lead = paragraph[: m.start()]
+        if _about(lead, comparison):
+            return paragraph[: paragraph.find("。", m.end()) + 1 or len(paragraph)].strip()
+    return None
+
+
+def _about(lead: str, comparison: Comparison) -> bool:
+    """Whether a reason paragraph's lead ("2024年度“三公”经费支出决算小于上年决算数的") is about
+    the same comparison, in a direction that does not contradict the figure's."""
+    names_prev, names_budget = "上年" in lead, "预算" in lead
+    if (comparison.base == "prev" and not names_prev) or (comparison.base == "budget" and not names_budget):
+        return False
+    if comparison.direction is not None:
+        down, up = bool(_DOWN.search(lead)), bool(_UP.search(lead))
+        if (comparison.direction > 0 and down and not up) or (comparison.direction < 0 and up and not down):
+            return False
+    return True
+
+
+def _sentence(text: str, start: int, end: int) -> str:
+    """The whole sentence holding text[start:end]."""
+    s0 = max(text.rfind(c, 0, start) for c in "。\n") + 1
+    ends = [i for i in (text.find(c, end) for c in "。\n") if i >= 0]
+    s1 = min(ends) + 1 if ends else len(text)
+    return text[s0:s1].strip()
+
+
+# Where a quoted sentence ends: Chinese full stops, question/exclamation marks, and line breaks.
+_SENTENCE_END = "。！？!?\n"
+_QUOTE_LIMIT = 240
+
+
+def sentence_at(text: str, span: tuple[int, int], *, limit: int = _QUOTE_LIMIT) -> tuple[str, str, str] | None:
+    """The sentence of ``text`` holding ``span``, as (before, figure, after), or None when the span
+    does not fit the text. A sentence longer than ``limit`` characters is cut around the figure."""
+    start, end = span
+    if not (0 <= start < end <= len(text)):
+        return None
+    s0 = max(text.rfind(c, 0, start) for c in _SENTENCE_END) + 1
+    ends = [i for i in (text.find(c, end) for c in _SENTENCE_END) if i >= 0]
+    s1 = min(ends) + 1 if ends else len(text)
+    before, hit, after = text[s0:start], text[start:end], text[end:s1].rstrip("\n")
+    room = max(0, limit - len(hit)) // 2
+    if len(before) > room:
+        before = "…" + before[len(before) - room:]
+    if len(after) > room:
+        after = after[:room] + "…"
+    return before.lstrip(), hit, after.rstrip()

@@ -12,8 +12,11 @@ from __future__ import annotations
 import time
 from collections import defaultdict
 from collections.abc import Mapping
+from dataclasses import replace
 from datetime import datetime
+from decimal import Decimal
 from pathlib import Path
+from typing import TypedDict
 
 import duckdb
 import polars as pl
@@ -21,7 +24,8 @@ import polars as pl
 from expectations import evidence as ev
 from expectations.catalogue import Rule, load_catalogue, rules_version
 from expectations.engines import run_sql
-from expectations.results import CheckRunSummary, Finding, RuleResult, fmt
+from expectations.facts import materialised, rewrite
+from expectations.results import CheckRunSummary, Finding, RuleResult, Status, fmt
 
 _DEC = pl.Decimal(18, 6)
 
@@ -38,21 +42,22 @@ def run_checks(
 ) -> CheckRunSummary:
     """Check every current unit × rule of ``year`` and store the verdicts (see module doc).
 
-    ``texts`` (sha256 → ParsedDocument.text), when the caller still holds them, lets a warning be
-    cleared by a reason the document states after the figure; the warehouse keeps only snippets.
+    A failed warning is cleared by the document's own reason next to its figures, read from
+    ``staging.document_text`` (or ``texts``, sha256 → text, when the caller passes them).
     ``submission_level=False`` is for a single file (``check_document``)."""
     started = time.perf_counter()
     started_at = datetime.now()
     rules = load_catalogue()
-    if engine == "sql":
-        findings = run_sql(con, rules, year)
-    elif engine == "gx":
-        from expectations.gx_engine import run_gx
-
-        findings = run_gx(con, rules, year, data_docs_dir=data_docs_dir)
-    else:
+    if engine not in ("gx", "sql"):
         raise ValueError(f"engine must be 'gx' or 'sql', not {engine!r}")
-    results = evaluate(con, rules, findings, year=year, submission_level=submission_level, texts=texts)
+    with materialised(con, year):
+        if engine == "sql":
+            findings = run_sql(con, rules, year)
+        else:
+            from expectations.gx_engine import run_gx
+
+            findings = run_gx(con, rules, year, data_docs_dir=data_docs_dir)
+        results = evaluate(con, rules, findings, year=year, submission_level=submission_level, texts=texts)
     version = rules_version()
     docs = str(data_docs_dir) if data_docs_dir is not None and engine == "gx" else None
     _write(con, results, year=year, run_id=run_id, engine=engine, version=version,
@@ -71,12 +76,14 @@ def evaluate(
     submission_level: bool,
     texts: Mapping[str, str] | None = None,
 ) -> list[RuleResult]:
-    scope = con.execute(
+    """Verdicts for every unit × rule from the engine's findings (see module doc); inside
+    ``facts.materialised``."""
+    scope = con.execute(rewrite(
         "select s.unit_code, s.sha256, u.unit_type, list(f.token) filter (where f.token is not null) "
         "from staging.current_submission s left join core.unit u using (unit_code) "
         "left join staging.unit_fact f using (unit_code, year, sha256) "
         "where s.year = $year and s.parse_status = 'parsed' "
-        "group by all order by s.unit_code, s.sha256",
+        "group by all order by s.unit_code, s.sha256"),
         {"year": year},
     ).fetchall()
     figures = ev.load_figures(con, year)
@@ -89,20 +96,36 @@ def evaluate(
     for rule_id, rows in findings.items():
         for f in rows:
             by_unit[(rule_id, f.unit_code, f.sha256)].append(f)
+    if texts is None:
+        texts = _texts(con, rules, by_unit)
     out = []
     for unit_code, sha, unit_type, tokens in scope:
         facts = set(tokens or ())
-        stated = figures.get(sha, [])
+        stated = figures.get(sha, {})
         for rule in rules:
             out.append(_judge(rule, unit_code, year, sha, unit_type, facts, stated,
                               by_unit.get((rule.id, unit_code, sha), []),
-                              waivers.get((unit_code, rule.id)), submission_level, (texts or {}).get(sha)))
+                              waivers.get((unit_code, rule.id)), submission_level, texts.get(sha)))
     return out
+
+
+def _texts(
+    con: duckdb.DuckDBPyConnection, rules: list[Rule], by_unit: Mapping[tuple[str, str, str], list[Finding]]
+) -> dict[str, str]:
+    """The document text of every submission with a failed warning (the only ones that need it)."""
+    warnings = {r.id for r in rules if r.severity == "warning"}
+    shas = sorted({sha for (rule_id, _, sha), fs in by_unit.items()
+                   if rule_id in warnings and any(f.is_failure for f in fs)})
+    if not shas:
+        return {}
+    return dict(con.execute(
+        "select sha256, text from staging.document_text where sha256 in (select unnest($shas))", {"shas": shas}
+    ).fetchall())
 
 
 def _judge(
     rule: Rule, unit_code: str, year: int, sha: str, unit_type: str | None, facts: set[str],
-    stated: list[ev.Stated], findings: list[Finding], waiver: str | None, submission_level: bool,
+    stated: ev.ByToken, findings: list[Finding], waiver: str | None, submission_level: bool,
     text: str | None,
 ) -> RuleResult:
     severity = rule.severity
@@ -110,17 +133,15 @@ def _judge(
     if in_file_only:
         # A single file is not the whole submission: missing tables may sit in another file.
         severity = "warning"
-    base = dict(unit_code=unit_code, year=year, sha256=sha, rule_id=rule.id, severity=severity,
-                title=rule.title, fix=rule.fix_zh)
+    base = RuleResult(unit_code=unit_code, year=year, sha256=sha, rule_id=rule.id, severity=severity,
+                      status="not_applicable", title=rule.title, message="", fix=rule.fix_zh)
     if rule.unsupported:
-        return RuleResult(**base, status="not_applicable", message=f"不适用:{rule.unsupported}")
+        return replace(base, message=f"不适用:{rule.unsupported}")
     if rule.unit_types and unit_type and unit_type not in rule.unit_types:
-        return RuleResult(**base, status="not_applicable",
-                          message=f"不适用:仅适用于{'/'.join(rule.unit_types)}单位(本单位为{unit_type})")
+        return replace(base, message=f"不适用:仅适用于{'/'.join(rule.unit_types)}单位(本单位为{unit_type})")
     if not rule.applicable(facts):
         missing = "、".join(rule.missing(facts))
-        return RuleResult(**base, status="not_applicable", message=f"不适用:文件未说明 {missing}",
-                          evidence=ev.build(stated, _keys(rule), []))
+        return replace(base, message=f"不适用:文件未说明 {missing}", evidence=ev.build(stated, _keys(rule), []))
     failures = [f for f in findings if f.is_failure]
     tails = [f for f in findings if not f.is_failure]
     shown = failures or tails
@@ -128,26 +149,37 @@ def _judge(
     evidence = ev.build(stated, tokens, shown)
     if not failures:
         if not tails:
-            return RuleResult(**base, status="pass", message=f"通过:{rule.title}", evidence=evidence)
+            return replace(base, status="pass", message=f"通过:{rule.title}", evidence=evidence)
         worst = _worst(tails)
-        return RuleResult(**base, status="pass", evidence=evidence, **_numbers(worst),
-                          message=f"通过:{rule.title}(尾差{fmt(worst.difference)},"
-                                  f"在允许范围±{fmt(worst.tolerance)}内)")
+        return replace(base, status="pass", evidence=evidence, **_numbers(worst),
+                       message=f"通过:{rule.title}(尾差{fmt(worst.difference)},"
+                               f"在允许范围±{fmt(worst.tolerance)}内)")
     worst = _worst(failures)
     message = _message(rule, worst)
     if len(failures) > 1:
         message += f"(另有{len(failures) - 1}处)"
     if in_file_only:
         message += ("(tables not in this file:本文件未包含,整套公开材料中须提供)"
-                    if rule.required_facts() <= {"document"} else "(单个文件检查,按警告报告)")
+                    if rule.required_facts() <= {"document", "required_tables"} else "(单个文件检查,按警告报告)")
     explanation = None
-    status = "fail"
+    status: Status = "fail"
     if severity == "warning" and not in_file_only:
-        explanation = f"局审核说明:{waiver}" if waiver else ev.explanation(stated, tokens, text)
+        explanation = f"局审核说明:{waiver}" if waiver else _explained(rule, stated, failures, text)
         if explanation:
             status = "waived"
-    return RuleResult(**base, status=status, message=message, evidence=evidence,
-                      explanation=explanation, **_numbers(worst))
+    return replace(base, status=status, message=message, evidence=evidence, explanation=explanation,
+                   **_numbers(worst))
+
+
+def _explained(rule: Rule, stated: ev.ByToken, failures: list[Finding], text: str | None) -> str | None:
+    """The document's reasons when every failure has one (one unexplained item keeps the warning)."""
+    reasons: dict[str, None] = {}
+    for f in failures:
+        found = ev.explanation(stated, ev.tokens_of([f]) or _keys(rule), text, ev.comparison_of(rule.id, f))
+        if not found:
+            return None
+        reasons.setdefault(found, None)
+    return " / ".join(reasons) or None
 
 
 def _keys(rule: Rule) -> list[str]:
@@ -162,8 +194,15 @@ def _worst(findings: list[Finding]) -> Finding:
     return max(findings, key=lambda f: (f.difference is None, abs(f.difference or 0)))
 
 
-def _numbers(f: Finding) -> dict:
-    return dict(observed=f.observed, expected=f.expected, difference=f.difference, tolerance=f.tolerance)
+class _Numbers(TypedDict):
+    observed: Decimal | None
+    expected: Decimal | None
+    difference: Decimal | None
+    tolerance: Decimal | None
+
+
+def _numbers(f: Finding) -> _Numbers:
+    return _Numbers(observed=f.observed, expected=f.expected, difference=f.difference, tolerance=f.tolerance)
 
 
 def _message(rule: Rule, f: Finding) -> str:

@@ -17,7 +17,7 @@ from rich.console import Console
 from rich.table import Table
 
 from tasks.errors import JuesuanError
-from warehouse.db import WarehouseBusy
+from warehouse.db import WarehouseBusy, WarehouseUnreadable
 
 # Measured on 2-core machines (STACK.md): the temporary Prefect server's first start can pass the
 # default 20 s, and its telemetry lookup fails without internet.
@@ -72,6 +72,7 @@ def collect(year: YearOpt, config: ConfigOpt = DEFAULT_CONFIG,
 
     if runner not in (None, "thread", "dask"):
         _fail(f"--runner must be thread or dask, not {runner!r}")
+    _check_before_flow(config)
     _print_summary(yearly_collection(year=year, config=str(config), publish=not no_publish, runner=runner))
 
 
@@ -241,6 +242,7 @@ def publish(year: YearOpt, config: ConfigOpt = DEFAULT_CONFIG,
         with db.connect(settings.warehouse, read_only=True) as con:
             print(json.dumps(diff_publications(con, year, settings.publish_root), ensure_ascii=False, indent=2, default=str))
         return
+    _check_before_flow(config)
     pub = publication(year=year, config=str(config))
     out.print(f"publication: {pub['path']}\nmanifest:    {pub['manifest']}")
 
@@ -290,10 +292,21 @@ def waive(unit: str, rule: str, year: YearOpt, reason: Annotated[str, typer.Opti
     out.print(f"waived {rule} for {unit} ({year}): {reason}")
 
 
+def _check_before_flow(config: Path) -> None:
+    """Fail fast with the clear message, before a Prefect server starts: a bad config, or a warehouse
+    another process holds (inside the flow the same errors also stop it, but under Prefect's own
+    traceback log). A read-only open takes no lock when the warehouse is free."""
+    from warehouse import db
+
+    settings = _settings(config)
+    if Path(settings.warehouse).exists():
+        db.connect(settings.warehouse, read_only=True).close()
+
+
 def main() -> None:
     try:
         app()
-    except WarehouseBusy as exc:
+    except (WarehouseBusy, WarehouseUnreadable) as exc:
         _exit_error(str(exc))
     except JuesuanError as exc:
         _exit_error(str(exc))

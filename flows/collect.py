@@ -1,4 +1,4 @@
-"""The yearly collection flow: registry → fetch+parse (batches) → load → validate → report → publish.
+"""The yearly collection flow: registry → fetch+parse (batches) → load → validate → report → alert → publish.
 
 The flow only orders the steps. Fetch and parse fan out over batches of units on the task runner
 (threads, or Dask with ``runner = "dask"``); every load runs here, in the flow's own process,
@@ -9,38 +9,49 @@ so a second collection on the same warehouse stops at once with a clear message.
 from __future__ import annotations
 
 from prefect import flow
+from prefect.utilities.annotations import quote
 
-from tasks import steps
+from tasks import runners, steps
 from tasks.config import load_settings
 from tasks.fetch import FetchOptions
 from tasks.pipeline import batches
-from warehouse import db
 
 
 @flow(name="yearly-collection")
-def yearly_collection(year: int, config: str = "juesuan.toml", publish: bool = True) -> dict:
+def yearly_collection(
+    year: int, config: str = "juesuan.toml", publish: bool = True, runner: str | None = None
+) -> dict:
     from expectations import RULES_VERSION
     from tasks.parse import PARSER_VERSION
 
     settings = load_settings(config)
     run_id = steps.new_run_id("collect", year)
-    with db.connect(settings.warehouse):  # held for the run: the single-writer lock
+    # held for the run: the single-writer lock (and the server's one-writer slot, when it has one)
+    with runners.writer_slot(settings.warehouse):
         steps.start_run(settings, run_id, year, PARSER_VERSION, RULES_VERSION)
         try:
             units = steps.sync_registry(settings)
+            steps.sync_campaign(settings, year)
             previous, parsed = steps.prior_state(settings, year, PARSER_VERSION)
             options = FetchOptions(**settings.fetch.model_dump())
-            futures = [
-                steps.fetch_and_parse.submit(
-                    batch, year, {u.unit_code: previous[u.unit_code] for u in batch if u.unit_code in previous},
-                    parsed, options,
+            # fetch+parse fans out (threads or Dask); each batch is loaded here as it arrives.
+            # quote(): Prefect would otherwise walk (and copy) every unit, sha and parsed figure of a
+            # batch to look for upstream futures: most of the flow's time at 2000 units (bench/README.md).
+            with runners.task_runner(runner or settings.runner, dask_address=settings.dask_address) as pool:
+                futures = [
+                    pool.submit(steps.fetch_and_parse, {
+                        "units": quote(batch), "year": year, "parsed_shas": quote(parsed), "options": options,
+                        "previous": quote({u.unit_code: previous[u.unit_code] for u in batch if u.unit_code in previous}),
+                    })
+                    for batch in batches(units, settings.batch_size)
+                ]
+                new_versions = sum(
+                    steps.load_batch(settings, run_id, quote(f.result()), PARSER_VERSION) for f in futures
                 )
-                for batch in batches(units, settings.batch_size)
-            ]
-            new_versions = sum(steps.load_batch(settings, run_id, f.result(), PARSER_VERSION) for f in futures)
             steps.parse_leftovers(settings, year, PARSER_VERSION)
             checks = steps.validate(settings, year, run_id)
-            report = steps.check_report(settings, year)
+            report = steps.check_report(settings, year, checks)
+            alerts = steps.alert(settings, year, run_id, report)
             publication = steps.publish(settings, year, RULES_VERSION, PARSER_VERSION) if publish else None
             summary = steps.summarize(settings, year)
         except BaseException:
@@ -48,7 +59,8 @@ def yearly_collection(year: int, config: str = "juesuan.toml", publish: bool = T
             raise
         result = {
             "run_id": run_id, "year": year, "new_versions": new_versions, **summary,
-            "checks": checks, "warehouse": str(settings.warehouse), "check_report": str(report),
+            "checks": checks, "alerts": alerts, "warehouse": str(settings.warehouse),
+            "check_report": str(report),
             "publication": str(publication.path) if publication else None,
         }
         steps.finish_run(settings, run_id, "completed", result)

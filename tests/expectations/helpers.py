@@ -33,6 +33,11 @@ _COUNTS = {"reception_batches", "reception_people", "outbound_groups", "outbound
            "vehicles_held", "vehicles_count", "large_equipment_count", "perf_projects_count"}
 
 
+def said(text: str, key: str, value: str, phrase: str, *, kind: str = "value", after: int = 0) -> Figure:
+    """A figure stated as ``phrase`` in ``text`` (its first occurrence at or after ``after``)."""
+    return fig(key, value, kind=kind, snippet=phrase, at=text.index(phrase, after))
+
+
 def cell(table: str, row: str, col: str, value: str, key: str = "cell", at: int = 0) -> Figure:
     return fig(key, value, source=f"table:{table}:{row}:{col}", at=at, measure="amount")
 
@@ -84,8 +89,10 @@ def run_cases(cases: dict[str, ParsedDocument], *, year: int = 2024) -> dict[str
     from warehouse.db import memory
 
     con = memory()
-    texts = {add_unit(con, name, year, d): d.text for name, d in cases.items()}
-    summary = run_checks(con, year=year, run_id="test", engine="sql", submission_level=False, texts=texts)
+    for name, d in cases.items():
+        add_unit(con, name, year, d)
+    # no texts passed: reasons are read from staging.document_text, as in a campaign
+    summary = run_checks(con, year=year, run_id="test", engine="sql", submission_level=False)
     out: dict[str, dict[str, RuleResult]] = {}
     for r in summary.results:
         out.setdefault(r.unit_code, {})[r.rule_id] = r

@@ -43,7 +43,9 @@ def test_gx_and_sql_engines_write_identical_results(tmp_path: Path):
         qmp.MAX_RESULT_RECORDS = 200  # type: ignore[misc]
         from unittest import mock
 
-        with mock.patch.object(gx_duckdb, "apply", lambda: None):
+        from expectations.facts import materialised
+
+        with mock.patch.object(gx_duckdb, "apply", lambda: None), materialised(con, 2024):
             try:
                 run_gx(con, [rule], 2024)
             except GXRuleError:

@@ -75,6 +75,11 @@ facts as (
     union all
     select unit_code, year, sha256, 'document' from subs
     union all
+    -- the campaign requires tables (no campaign row: a single file checked against the standard nine)
+    select s.unit_code, s.year, s.sha256, 'required_tables' from subs s
+    left join meta.campaign c on c.year = s.year
+    where c.year is null or len(c.required_tables) > 0
+    union all
     select unit_code, year, sha256, 'stated_year' from subs where stated_year is not null
 ),
 final as (

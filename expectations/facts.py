@@ -1,0 +1,53 @@
+"""The staging views rules read, materialised once per run.
+
+Each rule's SQL names views (``staging.rule_figure``, ``staging.unit_value``…) that stack several
+views deep; run as they are, every rule query (and GX runs two per expectation) re-plans and
+re-computes the whole stack. :func:`materialised` computes them once, for the run's year and the
+year before (the YoY rules look one year back), into an in-memory database attached as
+``dq_facts`` (visible to GX's cursors on the same connection, never written to the warehouse
+file), and :func:`rewrite` points a query at those tables. Both engines run the rewritten text,
+so their results stay identical.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+from contextlib import contextmanager
+
+import duckdb
+
+SCHEMA = "dq_facts"
+# view → rows kept (``$year`` bound); order matters: later ones read earlier ones through the views
+VIEWS: dict[str, str] = {
+    "current_submission": "true",
+    "rule_figure": "year between $year - 1 and $year",
+    "rule_cell": "year = $year",
+    "unit_value": "year between $year - 1 and $year",
+    "rule_yoy": "year = $year",
+    "unit_fact": "year = $year",
+    "rule_perf_project": "year = $year",
+    "rule_perf_indicator": "year = $year",
+}
+_NAMES = re.compile(r"\bstaging\.(" + "|".join(VIEWS) + r")\b")
+
+
+def rewrite(sql: str) -> str:
+    """``sql`` reading the materialised tables instead of the staging views."""
+    return _NAMES.sub(lambda m: f"{SCHEMA}.{m.group(1)}", sql)
+
+
+@contextmanager
+def materialised(con: duckdb.DuckDBPyConnection, year: int) -> Iterator[None]:
+    """Attach ``dq_facts`` holding the views' rows for ``year`` (and year − 1) for the block."""
+    con.execute(f"detach database if exists {SCHEMA}").fetchall()
+    con.execute(f"attach ':memory:' as {SCHEMA}").fetchall()
+    try:
+        for view, where in VIEWS.items():
+            con.execute(
+                f"create table {SCHEMA}.{view} as select * from staging.{view} where {where}",
+                {"year": year} if "$year" in where else None,
+            ).fetchall()
+        yield
+    finally:
+        con.execute(f"detach database if exists {SCHEMA}").fetchall()

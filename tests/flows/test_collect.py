@@ -1,0 +1,105 @@
+"""The yearly collection end to end: a real HTTP server, a real DuckDB file, a real Prefect flow."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from tasks import demo
+from tasks.fileserver import serve_directory
+from warehouse import db
+
+pytestmark = pytest.mark.prefect
+YEAR = 2024
+
+
+@pytest.fixture(scope="module")
+def district(tmp_path_factory, prefect_harness):
+    """A 16-unit district collected twice over unchanged sources."""
+    from flows.collect import yearly_collection
+
+    root = tmp_path_factory.mktemp("district")
+    with serve_directory(root / "files") as base:
+        config = demo.prepare(root, year=YEAR, base_url=base, n_units=15, seed=7)
+        first = yearly_collection(year=YEAR, config=str(config))
+        with db.connect(root / "warehouse.duckdb", read_only=True) as con:
+            counts_after_first = table_counts(con)
+        second = yearly_collection(year=YEAR, config=str(config))
+    truth = json.loads((root / "truth.json").read_text(encoding="utf-8"))
+    return root, truth, first, second, counts_after_first
+
+
+def table_counts(con) -> dict[str, int]:
+    tables = ["raw.document", "raw.submission", "staging.report", "staging.figure", "dq.result", "core.unit"]
+    return {t: con.execute(f"select count(*) from {t}").fetchall()[0][0] for t in tables}
+
+
+def units_of(truth) -> dict:
+    return truth["units"] if isinstance(truth, dict) and "units" in truth else {u["unit_code"]: u for u in truth}
+
+
+def test_every_submitted_unit_is_in_the_warehouse(district):
+    root, truth, first, _, _ = district
+    units = units_of(truth)
+    submitting = {code for code, u in units.items() if u["submits"]}
+    with db.connect(root / "warehouse.duckdb", read_only=True) as con:
+        stored = {r[0] for r in con.execute("select unit_code from raw.submission where year = ?", [YEAR]).fetchall()}
+        parsed = con.execute("select count(*) from staging.current_submission where parse_status = 'parsed'").fetchall()
+    assert stored == submitting
+    assert parsed[0][0] == len(submitting)
+    assert first["registered"] == len(units)
+    assert first["submitted"] == len(submitting)
+    assert first["missing"] == len(units) - len(submitting)
+
+
+def test_injected_faults_are_errors_and_block_publication(district):
+    root, truth, first, _, _ = district
+    faulty = {code for code, u in units_of(truth).items() if u["submits"] and "DQ-10" in u["faults"]}
+    with db.connect(root / "warehouse.duckdb", read_only=True) as con:
+        failing = {r[0] for r in con.execute(
+            "select unit_code from dq.result where rule_id = 'DQ-10' and status = 'fail'").fetchall()}
+    assert faulty <= failing
+    assert first["with_errors"] >= 1
+    assert first["publishable"] == first["submitted"] - first["parse_failed"] - first["with_errors"]
+
+
+def test_publication_written_with_manifest(district):
+    _, _, first, _, _ = district
+    folder = Path(first["publication"])
+    manifest = json.loads((folder / "manifest.json").read_text(encoding="utf-8"))
+    assert (folder / "report.html").exists()
+    files = {f["path"]: f["sha256"] for f in manifest["files"]}
+    assert any(name.endswith(".xlsx") for name in files)
+    assert all((folder / name).exists() for name in files)
+    assert Path(first["check_report"]).exists()
+
+
+def test_rerun_over_unchanged_sources_changes_nothing(district):
+    root, _, first, second, counts_after_first = district
+    assert first["new_versions"] == first["submitted"]
+    assert second["new_versions"] == 0
+    with db.connect(root / "warehouse.duckdb", read_only=True) as con:
+        assert table_counts(con) == counts_after_first
+        outcomes = dict(con.execute(
+            "select outcome, count(*) from raw.fetch_attempt where run_id = ? group by outcome", [second["run_id"]]
+        ).fetchall())
+    assert outcomes.get("not_modified") == first["submitted"]
+    assert "ok" not in outcomes
+
+
+def test_fault_free_units_are_published_and_faulty_ones_excluded(district):
+    root, truth, first, _, _ = district
+    units = units_of(truth)
+    clean = {c for c, u in units.items() if u["submits"] and not u["faults"] and not u.get("real_document")}
+    with db.connect(root / "warehouse.duckdb", read_only=True) as con:
+        published = {r[0] for r in con.execute(
+            "select unit_code from marts.unit_status where year = ? and not excluded", [YEAR]).fetchall()}
+        errors = con.execute(
+            "select unit_code, rule_id, message from dq.result where severity = 'error' and status = 'fail' "
+            "and unit_code in (select unnest(?::varchar[]))", [sorted(clean)]).fetchall()
+    assert errors == []
+    assert clean <= published
+    error_faults = {"DQ-10", "DQ-25", "DQ-29", "DQ-34", "DQ-35", "DQ-40"}
+    assert not {c for c, u in units.items() if set(u["faults"]) & error_faults} & published
