@@ -104,7 +104,7 @@ def demo(
         out.print(f"sample district: {directory} (served at {base_url})")
         result = yearly_collection(year=year, config=str(config))
     _print_summary(result)
-    out.print(f"\nexplore it:   juesuan --help; juesuan status -c {config} --year {year}")
+    out.print(f"\nexplore it:   juesuan status -c {config} --year {year}", soft_wrap=True)
 
 
 @app.command()

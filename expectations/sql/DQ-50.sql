@@ -13,7 +13,9 @@ grades as (
                                  when total_score >= 60 then '中' else '差' end
 ),
 tables as (
-    select unit_code, year, sha256, count(*) as n, sum(adjusted_budget) as funds,
+    -- "涉及资金" is written as the projects' budgets by some units and as their spending by others:
+    -- the narrative agrees with the tables when it matches either sum
+    select unit_code, year, sha256, count(*) as n, sum(adjusted_budget) as funds, sum(executed) as spent,
            count(*) filter (where adjusted_budget is null) as funds_missing
     from p group by all
 ),
@@ -31,6 +33,7 @@ narrative as (
            'perf_projects_funds'
     from staging.unit_value v join tables t using (unit_code, year, sha256)
     where v.perf_projects_funds is not null and t.funds_missing = 0 and v.perf_projects_funds <> t.funds
+      and coalesce(abs(v.perf_projects_funds - t.spent) > tol_sum_p(t.n, v.perf_projects_funds__prec + 0.01 * t.n), true)
 ),
 final as (
     select * from grades
