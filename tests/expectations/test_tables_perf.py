@@ -24,6 +24,10 @@ CASES = {
         "乙", total_score=100, adjusted_budget="60.47", executed="60.47", exec_rate_pct=100, exec_weight=10,
         exec_score=10, grade="优",
         indicators=(indicator("人次", "≥", "400", "420", "50", "50"), indicator("满意度", "≥", "90", "95", "40", "40"))),)),
+    "funds_spent": doc(fig("perf_projects_count", "1"), fig("perf_projects_funds", "55.00"), projects=(project(
+        "丙", adjusted_budget="60.00", executed="55.00"),)),
+    "funds_neither": doc(fig("perf_projects_count", "1"), fig("perf_projects_funds", "57.00"), projects=(project(
+        "丁", adjusted_budget="60.00", executed="55.00"),)),
     "numbering": doc(sections=(Section("一、基本情况", 1, 0), Section("三、三公", 1, 10))),
     "plain": doc(fig("income_total", "1.00")),
 }
@@ -45,6 +49,7 @@ def res():
     ("perf_bad", "DQ-48", "fail"), ("perf_ok", "DQ-48", "pass"),
     ("perf_bad", "DQ-49", "fail"), ("perf_ok", "DQ-49", "pass"),
     ("perf_bad", "DQ-50", "fail"), ("perf_ok", "DQ-50", "pass"),
+    ("funds_spent", "DQ-50", "pass"), ("funds_neither", "DQ-50", "fail"),
     ("perf_ok", "DQ-45", "pass"), ("plain", "DQ-44", "not_applicable"),
     ("numbering", "DQ-05", "fail"), ("plain", "DQ-05", "not_applicable"),
     ("plain", "DQ-43", "not_applicable"), ("plain", "DQ-07", "not_applicable"),
