@@ -190,15 +190,17 @@ def status(
     deadline = settings.campaign(year).deadline if settings.campaign(year) else None
     table = Table(title=f"{year}: {shown.height} of {frame.height} units" + (f" · 截止 {deadline}" if deadline else ""),
                   caption=counts)
-    for col in ("单位编码", "单位名称", "状态", "逾期", "剩余天数", "版本", "最新版本时间", "错误", "警告", "已说明", "未通过规则"):
-        table.add_column(col)
+    # the console view keeps what a reviewer scans for; --export carries every column
+    for col, kw in (("单位", {"no_wrap": True, "max_width": 22}), ("状态", {"no_wrap": True}), ("逾期", {}),
+                    ("剩余天", {"justify": "right"}), ("版本", {}), ("错", {"justify": "right"}),
+                    ("警", {"justify": "right"}), ("未通过规则", {"min_width": 12})):
+        table.add_column(col, **kw)
     for r in shown.iter_rows(named=True):
-        newest = r["last_submitted_at"].strftime("%Y-%m-%d %H:%M") if r["last_submitted_at"] else ""
         table.add_row(
-            r["unit_code"], r["unit_name"], f"[{_STATUS_STYLE[r['status']]}]{r['status_zh']}[/] ({r['status']})",
+            f"{r['unit_code']} {r['unit_name']}", f"[{_STATUS_STYLE[r['status']]}]{r['status_zh']}[/]",
             {True: "[red]是[/]", False: "否"}.get(r["late"], ""), "" if r["days_remaining"] is None else str(r["days_remaining"]),
-            f"v{r['current_version']}/{r['versions']}" if r["versions"] else "", newest,
-            str(r["errors"]), str(r["warnings"]), str(r["waived"]), r["failed_rules"] or r["parse_error"] or "",
+            f"v{r['current_version']}/{r['versions']}" if r["versions"] else "",
+            str(r["errors"]), str(r["warnings"]), r["failed_rules"] or r["parse_error"] or "",
         )
     out.print(table)
     if export:

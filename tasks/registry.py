@@ -8,7 +8,7 @@ silently turns into a "missing" unit otherwise.
 from __future__ import annotations
 
 import csv
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, replace
 from pathlib import Path
 from urllib.parse import urlsplit
 
@@ -56,6 +56,9 @@ def read_units(path: Path) -> list[Unit]:
     seen: dict[str, int] = {}
     for line, row in enumerate(rows, start=2):
         unit = _unit(path, line, row)
+        if not unit.is_url and not Path(unit.source).is_absolute():
+            # a folder source is relative to the registry file, not to wherever juesuan runs
+            unit = replace(unit, source=str(path.resolve().parent / unit.source))
         if unit.unit_code in seen:
             raise RegistryError(
                 f"{path}:{line}: duplicate unit_code {unit.unit_code!r} (first on line {seen[unit.unit_code]})"

@@ -55,3 +55,10 @@ def test_sync_is_idempotent(tmp_path):
     p.write_text(HEADER + "A1,区财政局(本级),,行政,http://x/{year}/{unit_code}.txt,a@x.cn\n", encoding="utf-8")
     sync_units(con, read_units(p))
     assert con.execute("select unit_name from core.unit").fetchone() == ("区财政局(本级)",)
+
+
+def test_relative_folder_sources_are_relative_to_the_registry(tmp_path, monkeypatch):
+    p = write(tmp_path, "A1,区财政局,,行政,files/{year}/{unit_code}.txt,\n")
+    monkeypatch.chdir("/")
+    (unit,) = read_units(p)
+    assert unit.location(2024) == str(tmp_path / "files" / "2024" / "A1.txt")
