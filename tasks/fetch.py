@@ -5,6 +5,12 @@ timeouts and a byte ceiling. Transient failures (timeouts, refused connections, 
 retried with exponential backoff, honouring ``Retry-After``; permanent ones (4xx, too large) are
 not. Every unit ends as exactly one :class:`FetchResult`: a failure is data, never an exception
 that stops the other units.
+
+The byte ceiling counts *decoded* bytes: ``Content-Encoding`` (gzip, deflate) is undone here, a
+bounded slice at a time, because httpx would inflate each network chunk whole (a few KB of nested
+gzip become gigabytes before any check). Redirects are followed to any http(s) host, at most
+``max_redirects`` times; a redirect to another scheme (file://, ftp://…) is refused, not retried.
+A folder source must be a regular file and is read at most ``max_bytes + 1`` bytes deep.
 """
 
 from __future__ import annotations
@@ -12,6 +18,7 @@ from __future__ import annotations
 import asyncio
 import hashlib
 import time
+import zlib
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
@@ -22,6 +29,7 @@ import httpx
 from tasks.registry import Unit
 
 USER_AGENT = "juesuan/0.1 (final-accounts collection)"
+ACCEPT_ENCODING = "gzip, deflate"  # exactly what _Decoder undoes
 
 
 @dataclass(frozen=True, slots=True)
@@ -70,6 +78,10 @@ class _TooLarge(Exception):
     pass
 
 
+class _Undecodable(Exception):
+    pass
+
+
 class _Transient(Exception):
     def __init__(self, status: int, retry_after: float | None) -> None:
         super().__init__(status)
@@ -99,14 +111,20 @@ async def fetch_all_async(
         timeout=timeout,
         follow_redirects=True,
         max_redirects=options.max_redirects,
-        headers={"User-Agent": USER_AGENT},
+        headers={"User-Agent": USER_AGENT, "Accept-Encoding": ACCEPT_ENCODING},
     ) as client:
 
         async def one(unit: Unit) -> FetchResult:
             async with gate:
-                if unit.is_url:
-                    return await _fetch_url(client, unit, year, previous.get(unit.unit_code), options)
-                return _read_file(unit, year, previous.get(unit.unit_code), options)
+                started, t0 = datetime.now(), time.perf_counter()
+                try:
+                    if unit.is_url:
+                        return await _fetch_url(client, unit, year, previous.get(unit.unit_code), options)
+                    return _read_file(unit, year, previous.get(unit.unit_code), options)
+                except Exception as exc:  # a bug or an odd server must not take the other units down
+                    ms = int((time.perf_counter() - t0) * 1000)
+                    return FetchResult(unit.unit_code, year, unit.location(year), "error", started, ms,
+                                       error=f"{type(exc).__name__} fetching {unit.location(year)}: {exc}")
 
         return list(await asyncio.gather(*(one(u) for u in units)))
 
@@ -145,6 +163,12 @@ async def _fetch_url(
                           etag=resp_headers.get("etag"), last_modified=resp_headers.get("last-modified"))
         except _TooLarge:
             return result("too_large", tries, error=f"{url} is larger than {options.max_bytes} bytes")
+        except _Undecodable as exc:
+            return result("error", tries, error=f"{url}: {exc}")
+        except httpx.UnsupportedProtocol as exc:
+            return result("http_error", tries, error=f"{url} redirects to a non-http(s) URL, not followed: {exc}")
+        except httpx.InvalidURL as exc:  # not an HTTPError: e.g. a redirect to "javascript:…"
+            return result("http_error", tries, error=f"{url} leads to an invalid URL, not followed: {exc}")
         except _Transient as exc:
             if tries > options.retries:
                 return result("http_error", tries, http_status=exc.status,
@@ -162,25 +186,82 @@ async def _fetch_url(
             return result("http_error", tries, error=f"too many redirects from {url}")
         except (httpx.HTTPError, OSError) as exc:
             if tries > options.retries:
-                return result("error", tries, error=f"{type(exc).__name__} fetching {url}: {exc}")
+                return result("error", tries, error=f"{type(exc).__name__} fetching {url}: {exc or 'connection closed or reset'} (after {tries} tries)")
             await asyncio.sleep(options.backoff * 2 ** (tries - 1))
 
 
 async def _get(
     client: httpx.AsyncClient, url: str, headers: dict[str, str], max_bytes: int
 ) -> tuple[int, bytes, httpx.Headers]:
-    """Stream the body so an oversized or endless response is cut at ``max_bytes``."""
+    """Stream the body so an oversized or endless response is cut at ``max_bytes`` decoded bytes."""
     async with client.stream("GET", url, headers=headers) as resp:
         declared = resp.headers.get("content-length")
         if declared and declared.isdigit() and int(declared) > max_bytes:
             raise _TooLarge
-        chunks, size = [], 0
-        async for chunk in resp.aiter_bytes():
-            size += len(chunk)
-            if size > max_bytes:
-                raise _TooLarge
-            chunks.append(chunk)
+        decoder = _Decoder(resp.headers.get("content-encoding"))
+        chunks: list[bytes] = []
+        room = max_bytes
+        async for raw in resp.aiter_raw():
+            for piece in decoder.decode(raw, room):
+                room -= len(piece)
+                chunks.append(piece)
+        tail = decoder.finish()
+        if len(tail) > room:
+            raise _TooLarge
+        chunks.append(tail)
         return resp.status_code, b"".join(chunks), resp.headers
+
+
+class _Decoder:
+    """Undo one gzip or deflate Content-Encoding, never producing more than the room left."""
+
+    def __init__(self, header: str | None) -> None:
+        codings = [c.strip().lower() for c in (header or "").split(",") if c.strip()]
+        codings = [c for c in codings if c != "identity"]
+        if len(codings) > 1:
+            raise _Undecodable(f"stacked Content-Encoding {header!r} refused")
+        self.kind = codings[0] if codings else None
+        if self.kind not in (None, "gzip", "x-gzip", "deflate"):
+            raise _Undecodable(f"unsupported Content-Encoding {header!r}")
+        wbits = zlib.MAX_WBITS | 16 if self.kind in ("gzip", "x-gzip") else zlib.MAX_WBITS
+        self._z = zlib.decompressobj(wbits) if self.kind else None
+        self._fresh = True
+
+    def decode(self, data: bytes, room: int) -> list[bytes]:
+        """Decoded pieces of ``data``; raises :class:`_TooLarge` once more than ``room`` bytes come out."""
+        if self._z is None:
+            if len(data) > room:
+                raise _TooLarge
+            return [data]
+        out = []
+        while data and not self._z.eof:
+            piece = self._inflate(data, room + 1)
+            if len(piece) > room:
+                raise _TooLarge
+            room -= len(piece)
+            out.append(piece)
+            data = self._z.unconsumed_tail
+        return out
+
+    def _inflate(self, data: bytes, limit: int) -> bytes:
+        assert self._z is not None
+        try:
+            piece = self._z.decompress(data, limit)
+        except zlib.error as exc:
+            if self.kind == "deflate" and self._fresh:  # some servers send raw deflate without the zlib header
+                self._z = zlib.decompressobj(-zlib.MAX_WBITS)
+                self._fresh = False
+                return self._inflate(data, limit)
+            raise httpx.DecodingError(f"bad {self.kind} body: {exc}") from None
+        self._fresh = False
+        return piece
+
+    def finish(self) -> bytes:
+        if self._z is None:
+            return b""
+        if not self._z.eof:
+            raise httpx.DecodingError(f"truncated {self.kind} body")
+        return self._z.flush()
 
 
 def _retry_after(value: str | None) -> float | None:
@@ -198,9 +279,14 @@ def _read_file(unit: Unit, year: int, prev: Previous | None, options: FetchOptio
         return FetchResult(unit.unit_code, year, str(path), outcome, started, ms, **kw)  # type: ignore[arg-type]
 
     try:
-        if path.stat().st_size > options.max_bytes:
+        if not path.is_file():  # a FIFO or a device (/dev/zero) would block or never end
+            if not path.exists():
+                raise FileNotFoundError(path)
+            return result("error", error=f"{path} is not a regular file")
+        with path.open("rb") as fh:  # read at most one byte past the limit, whatever stat said
+            body = fh.read(options.max_bytes + 1)
+        if len(body) > options.max_bytes:
             return result("too_large", error=f"{path} is larger than {options.max_bytes} bytes")
-        body = path.read_bytes()
     except FileNotFoundError:
         return result("not_found", error=f"no file {path}")
     except OSError as exc:

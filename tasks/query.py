@@ -14,13 +14,15 @@ from tasks.errors import JuesuanError
 from warehouse import db
 
 ALLOWED = {duckdb.StatementType.SELECT, duckdb.StatementType.EXPLAIN}
+# an answer, not an export: more rows than this is refused instead of exhausting memory
+MAX_ROWS = 200_000
 
 
 class ReadOnlyViolation(JuesuanError):
     """The query would change something, or is not a single read."""
 
 
-def run_readonly(warehouse: Path, query: str) -> tuple[list[str], list[tuple[Any, ...]]]:
+def run_readonly(warehouse: Path, query: str, *, max_rows: int = MAX_ROWS) -> tuple[list[str], list[tuple[Any, ...]]]:
     try:
         statements = duckdb.extract_statements(query)
     except duckdb.Error as exc:
@@ -36,6 +38,12 @@ def run_readonly(warehouse: Path, query: str) -> tuple[list[str], list[tuple[Any
         con.execute("set lock_configuration = true")
         try:
             cur = con.execute(query)
+            columns = [d[0] for d in cur.description or []]
+            rows = cur.fetchmany(max_rows + 1)  # results stream: errors can surface while fetching
         except duckdb.Error as exc:
             raise ReadOnlyViolation(f"query failed: {exc}") from None
-        return [d[0] for d in cur.description or []], cur.fetchall()
+        if len(rows) > max_rows:
+            raise ReadOnlyViolation(
+                f"the answer has more than {max_rows} rows; add a LIMIT or aggregate (nothing was printed)"
+            )
+        return columns, rows
