@@ -8,13 +8,19 @@ so a second collection on the same warehouse stops at once with a clear message.
 
 from __future__ import annotations
 
+from collections import deque
+
 from prefect import flow
-from prefect.utilities.annotations import quote
 
 from tasks import runners, steps
-from tasks.config import load_settings
+from tasks.config import Settings, load_settings
 from tasks.fetch import FetchOptions
 from tasks.pipeline import batches
+from tasks.runners import quote  # prefect's, but it survives pickling to a Dask worker
+
+# fetch+parse batches in flight at once: enough to keep two cores (or two Dask workers) busy while
+# the flow loads the oldest one
+IN_FLIGHT = 3
 
 
 @flow(name="yearly-collection")
@@ -37,17 +43,21 @@ def yearly_collection(
             # fetch+parse fans out (threads or Dask); each batch is loaded here as it arrives.
             # quote(): Prefect would otherwise walk (and copy) every unit, sha and parsed figure of a
             # batch to look for upstream futures: most of the flow's time at 2000 units (bench/README.md).
+            # At most IN_FLIGHT batches are fetched/parsed at once and a loaded batch is let go: the
+            # thread runner has no worker limit, so submitting them all held every document in memory
+            # (3.3 GB at 10 000 units) and opened batches × concurrency connections to the servers.
+            new_versions = 0
+            in_flight: deque = deque()
             with runners.task_runner(runner or settings.runner, dask_address=settings.dask_address) as pool:
-                futures = [
-                    pool.submit(steps.fetch_and_parse, {
+                for batch in batches(units, settings.batch_size):
+                    in_flight.append(pool.submit(steps.fetch_and_parse, {
                         "units": quote(batch), "year": year, "parsed_shas": quote(parsed), "options": options,
                         "previous": quote({u.unit_code: previous[u.unit_code] for u in batch if u.unit_code in previous}),
-                    })
-                    for batch in batches(units, settings.batch_size)
-                ]
-                new_versions = sum(
-                    steps.load_batch(settings, run_id, quote(f.result()), PARSER_VERSION) for f in futures
-                )
+                    }))
+                    if len(in_flight) >= IN_FLIGHT:
+                        new_versions += _load_oldest(settings, run_id, in_flight, PARSER_VERSION)
+                while in_flight:
+                    new_versions += _load_oldest(settings, run_id, in_flight, PARSER_VERSION)
             steps.parse_leftovers(settings, year, PARSER_VERSION)
             checks = steps.validate(settings, year, run_id)
             report = steps.check_report(settings, year, checks)
@@ -65,3 +75,9 @@ def yearly_collection(
         }
         steps.finish_run(settings, run_id, "completed", result)
     return result
+
+
+def _load_oldest(settings: Settings, run_id: str, in_flight: deque, parser_version: str) -> int:
+    """Load the oldest in-flight batch, quoted (see above), and let it go."""
+    batch = quote(in_flight.popleft().result())
+    return steps.load_batch(settings, run_id, batch, parser_version)  # type: ignore[call-overload]

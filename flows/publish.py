@@ -4,9 +4,8 @@ from __future__ import annotations
 
 from prefect import flow
 
-from tasks import steps
+from tasks import runners, steps
 from tasks.config import load_settings
-from warehouse import db
 
 
 @flow(name="publication")
@@ -15,6 +14,6 @@ def publication(year: int, config: str = "juesuan.toml") -> dict:
     from tasks.parse import PARSER_VERSION
 
     settings = load_settings(config)
-    with db.connect(settings.warehouse):  # the single-writer lock for the run
+    with runners.writer_slot(settings.warehouse):  # waits for a running collection on a server
         pub = steps.publish(settings, year, RULES_VERSION, PARSER_VERSION)
     return {"path": str(pub.path), "manifest": str(pub.manifest_path), "version": pub.version}
