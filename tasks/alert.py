@@ -24,8 +24,9 @@ from __future__ import annotations
 import logging
 import os
 import re
+import threading
 import time
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import asdict, dataclass, field
 from datetime import date
@@ -139,30 +140,71 @@ def scrub(text: str, secrets: Sequence[str]) -> str:
     return text
 
 
-class _Scrub(logging.Filter):
-    """apprise logs URLs while loading them; some plugins log them whole."""
+class _Scrubber:
+    """A log record factory that scrubs secrets from every record while it is installed.
 
-    def __init__(self, secrets: Sequence[str]) -> None:
-        super().__init__()
-        self.secrets = secrets
+    A logger filter sees only the records of its own logger (not those of its children), and a
+    handler filter only the handlers present when it was attached; secrets reach the logs through
+    many loggers (apprise names a malformed token, ``urllib3.connectionpool`` logs
+    ``POST /hook/<token>`` at DEBUG, ``requests`` exceptions quote the URL). Scrubbing each record
+    as it is created covers every logger, handler and thread, whatever is configured."""
 
-    def filter(self, record: logging.LogRecord) -> bool:
-        message = record.getMessage()
-        clean = scrub(message, self.secrets)
-        if clean != message:
-            record.msg, record.args = clean, None
-        return True
+    def __init__(self, secrets: Sequence[str], inner: Callable[..., logging.LogRecord]) -> None:
+        self.secrets = tuple(s for s in secrets if s)
+        self.inner = inner
+
+    def __call__(self, *args: Any, **kwargs: Any) -> logging.LogRecord:
+        record = self.inner(*args, **kwargs)
+        if self.secrets:
+            self._scrub(record)
+        return record
+
+    def _scrub(self, record: logging.LogRecord) -> None:
+        try:
+            message = record.getMessage()
+        except Exception:  # a bad format string: logging reports it at emit time, as usual
+            message = scrub(str(record.msg), self.secrets)
+            record.msg = message
+        else:
+            clean = scrub(message, self.secrets)
+            if clean != message:
+                record.msg, record.args = clean, None
+        if record.exc_info and record.exc_info[0] is not None:
+            text = logging.Formatter().formatException(record.exc_info)
+            clean = scrub(text, self.secrets)
+            if clean != text:  # keep only the scrubbed text of the traceback
+                record.exc_info, record.exc_text = None, clean
+        if record.stack_info:
+            record.stack_info = scrub(record.stack_info, self.secrets)
+
+
+_factory_lock = threading.Lock()
 
 
 @contextmanager
 def _scrubbing(secrets: Sequence[str]) -> Iterator[None]:
-    target = logging.getLogger("apprise")
-    f = _Scrub(secrets)
-    target.addFilter(f)
+    """Scrub ``secrets`` from every log record created inside the block (any logger, any handler)."""
+    with _factory_lock:
+        previous = logging.getLogRecordFactory()
+        scrubber = _Scrubber(secrets, previous)
+        logging.setLogRecordFactory(scrubber)
     try:
         yield
     finally:
-        target.removeFilter(f)
+        with _factory_lock:
+            if logging.getLogRecordFactory() is scrubber:
+                logging.setLogRecordFactory(previous)
+            else:  # another block was entered after ours and is still open: unlink ours from the chain
+                _unlink(scrubber, previous)
+
+
+def _unlink(scrubber: _Scrubber, previous: Callable[..., logging.LogRecord]) -> None:
+    factory = logging.getLogRecordFactory()
+    while isinstance(factory, _Scrubber):
+        if factory.inner is scrubber:
+            factory.inner = previous
+            return
+        factory = factory.inner
 
 
 def deliver(ch: Channel, title: str, body: str, *, retries: int, backoff: float = BACKOFF) -> Delivery:
@@ -171,6 +213,11 @@ def deliver(ch: Channel, title: str, body: str, *, retries: int, backoff: float 
 
     if ch.error:
         return Delivery("failed", 0, ch.error)
+    with _scrubbing(ch.secrets):  # also when called outside send_alerts
+        return _deliver(apprise, ch, title, body, retries=retries, backoff=backoff)
+
+
+def _deliver(apprise: Any, ch: Channel, title: str, body: str, *, retries: int, backoff: float) -> Delivery:
     if not apprise.Apprise().add(ch.url):
         return Delivery("failed", 0, f"not a usable apprise URL: {ch.redacted}")
     error = "delivery failed"

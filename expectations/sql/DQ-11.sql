@@ -1,22 +1,14 @@
 -- DQ-11 T01 支出总计 = 本年支出合计 + 结余分配 + 年末结转和结余
-with t01 as (
-    select * from staging.rule_cell where table_id = 'T01'
-),
-lines as (
-    select unit_code, year, sha256,
-           min(value) filter (where key = 'expenditure_total') as total,
-           min(value) filter (where key = 'expenditure_this_year') as this_year,
-           min(value) filter (where row_label like '%结余分配%') as distribution,
-           min(value) filter (where key = 'carry_over_end') as carry_end
-    from t01 group by all
+with lines as (
+    select *, expenditure_this_year + distribution + carry_over_end as expected
+    from staging.rule_t01
 ),
 final as (
-    select unit_code, year, sha256, total as observed, this_year + distribution + carry_end as expected,
-           total - (this_year + distribution + carry_end) as difference, tol_sum(3) as tolerance,
+    select unit_code, year, sha256, expenditure_total as observed, expected,
+           expenditure_total - expected as difference, tol_sum(3) as tolerance,
            '支出总计不等于本年支出合计+结余分配+年末结转和结余' as detail,
            'expenditure_total,expenditure_this_year,carry_over_end' as figure_keys
     from lines
-    where total is not null and this_year is not null and distribution is not null and carry_end is not null
-      and total <> this_year + distribution + carry_end
+    where expenditure_total is not null and expected is not null and expenditure_total <> expected
 )
 select * from final

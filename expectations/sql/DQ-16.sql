@@ -18,23 +18,11 @@ narrative as (
     from v
     where spent is not null and basic_expenditure is not null and project_expenditure is not null
 ),
-cells as (
-    select * from staging.rule_cell
-    where table_id = 'T03' and not regexp_matches(col_label, '编码|名称|科目|预算')
-),
-table_rows as (
-    select unit_code, year, sha256, row_label,
-           min(value) filter (where regexp_matches(col_label, '合计')) as total,
-           sum(value) filter (where not regexp_matches(col_label, '合计')) as parts,
-           count(*) filter (where not regexp_matches(col_label, '合计')) as n,
-           sum(precision) as psum
-    from cells group by all
-),
 tabular as (
-    select unit_code, year, sha256, total as observed, parts as expected, total - parts as difference,
-           tol_sum_p(n, psum) as tolerance, 'T03表“' || row_label || '”行本年支出合计不等于各列之和' as detail,
-           '' as figure_keys
-    from table_rows where total is not null and n > 0
+    select unit_code, year, sha256, observed, expected, difference, tolerance,
+           'T03表“' || row_label || '”行本年支出合计不等于各列之和' as detail, '' as figure_keys
+    from staging.rule_row_sum
+    where table_id = 'T03'
 ),
 final as (
     select * from narrative where difference <> 0

@@ -14,7 +14,7 @@ from tasks.parse.perf import extract_perf_projects
 from tasks.parse.sections import find_sections
 
 # Bump on any change that alters what is extracted from the same bytes.
-PARSER_VERSION = "1.1.1"
+PARSER_VERSION = "1.1.2"
 
 
 def _non_blank(lines: list[str]) -> Iterator[str]:

@@ -46,8 +46,18 @@ _CHROME_LINE = re.compile(
 )
 
 
-def _walk(node, out: list[str], blocks: list[str | tuple[str, Grid]]) -> None:
-    for child in node.iter(include_text=True):
+def _walk(root, out: list[str], blocks: list[str | tuple[str, Grid]]) -> None:
+    """Text and tables under ``root`` in document order. An explicit stack of child iterators, not
+    recursion: a page nested thousands of elements deep must not exhaust Python's stack."""
+    stack = [(root.iter(include_text=True), "")]  # (children left, tag of their parent)
+    while stack:
+        children, parent = stack[-1]
+        child = next(children, None)
+        if child is None:
+            stack.pop()
+            if parent in _BLOCK:
+                out.append("\n")
+            continue
         tag = child.tag
         if tag == "-text":
             out.append(child.text_content or "")
@@ -65,9 +75,7 @@ def _walk(node, out: list[str], blocks: list[str | tuple[str, Grid]]) -> None:
         else:
             if tag in _BLOCK:
                 out.append("\n")
-            _walk(child, out, blocks)
-            if tag in _BLOCK:
-                out.append("\n")
+            stack.append((child.iter(include_text=True), tag))
 
 
 def html_blocks(html: str) -> list[str | tuple[str, Grid]]:

@@ -41,13 +41,17 @@ def decode_text(data: bytes) -> tuple[str, str]:
     enc = best.encoding if best else None
     if enc is None or _CHINESE_LEGACY.search(enc):
         enc = "gb18030"
-    try:
-        return data.decode(enc), enc
-    except (UnicodeDecodeError, LookupError):
+    tried = ["utf-8"]
+    reason = "not decodable"
+    for candidate in dict.fromkeys([enc, "gb18030"]):  # the detected one, then gb18030 (once)
+        tried.append(candidate)
         try:
-            return data.decode("gb18030"), "gb18030"
+            return data.decode(candidate), candidate
+        except LookupError:
+            continue
         except UnicodeDecodeError as e:
-            raise ParseError(f"cannot decode text (tried {enc} and gb18030): {e.reason}") from e
+            reason = e.reason
+    raise ParseError(f"cannot decode text (tried {', '.join(tried)}): {reason}")
 
 
 def check_zip(data: bytes) -> zipfile.ZipFile:
@@ -117,9 +121,10 @@ def _is_csv(text: str) -> str | None:
 
 
 def parse_bytes(data: bytes, *, name: str | None = None) -> ParsedDocument:
-    """Parse one document; ``name`` is used for messages only, never to choose the format."""
+    """Parse one document. ``name`` (which unit and file) never chooses the format, and a
+    :class:`ParseError` does not repeat it: callers put it in front of the message."""
     if not data or not data.strip():
-        raise ParseError(f"empty document{f' ({name})' if name else ''}")
+        raise ParseError("empty document")
     fmt = sniff(data)
     if fmt == "pdf":
         from tasks.parse.pdf import parse_pdf

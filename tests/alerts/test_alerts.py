@@ -205,3 +205,42 @@ def test_a_dead_mail_server_stops_being_tried_after_three_failures(tmp_path, sec
     attempts = [r["attempts"] for r in alert_rows(d)]
     assert attempts == [1, 1, 1, 0, 0, 0]
     assert all("not tried" in r["error"] for r in alert_rows(d)[3:])
+
+
+def test_secrets_are_scrubbed_from_every_logger_while_delivering():
+    """Any logger (urllib3's children, one with its own handler), its arguments and tracebacks."""
+    from tasks.alert import _scrubbing
+
+    secret = "tok-9f8e7d/6c5"
+    lines: list[str] = []
+
+    class Lines(logging.Handler):
+        def emit(self, record: logging.LogRecord) -> None:
+            lines.append(self.format(record))
+
+    own = logging.getLogger("juesuan.test.scrub.own")
+    handler, root_handler = Lines(logging.DEBUG), Lines(logging.DEBUG)
+    own.addHandler(handler)
+    root = logging.getLogger()
+    old_level = root.level
+    root.addHandler(root_handler)
+    root.setLevel(logging.DEBUG)
+    before = logging.getLogRecordFactory()
+    try:
+        with _scrubbing([secret]), _scrubbing(["other-secret"]):
+            logging.getLogger("urllib3.connectionpool").debug('"POST /hook/%s HTTP/1.1" 200 0', secret)
+            own.warning("url http://h/%s", "tok-9f8e7d%2F6c5")
+            try:
+                raise ConnectionError(f"Max retries exceeded with url: /hook/{secret}")
+            except ConnectionError:
+                logging.getLogger("requests.adapters").exception("failed")
+        logging.getLogger("urllib3.connectionpool").debug("outside %s", "no secret here")
+    finally:
+        own.removeHandler(handler)
+        root.removeHandler(root_handler)
+        root.setLevel(old_level)
+    assert logging.getLogRecordFactory() is before
+    text = "\n".join(lines)
+    assert "/hook/***" in text and "Max retries exceeded with url: /hook/***" in text, text
+    assert secret not in text and "tok-9f8e7d%2F6c5" not in text, text
+    assert "outside no secret here" in text

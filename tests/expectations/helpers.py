@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import datetime
 from decimal import Decimal
 
 import duckdb
+import pytest
 
 from expectations import RuleResult, check_document
 from tasks.load import store_parsed
@@ -43,9 +45,16 @@ def cell(table: str, row: str, col: str, value: str, key: str = "cell", at: int 
 
 
 def doc(*figures: Figure, year: int | None = 2024, text: str = "", sections: tuple[Section, ...] = (),
-        projects: tuple[PerfProject, ...] = (), tables: tuple[str, ...] = ()) -> ParsedDocument:
-    return ParsedDocument("text", "utf-8", "test", text or "测试文件", year=year, figures=list(figures),
-                          sections=list(sections), perf_projects=list(projects), tables=list(tables))
+        projects: tuple[PerfProject, ...] = (), tables: tuple[str, ...] = (),
+        unit_name: str | None = None) -> ParsedDocument:
+    return ParsedDocument("text", "utf-8", "test", text or "测试文件", unit_name=unit_name, year=year,
+                          figures=list(figures), sections=list(sections), perf_projects=list(projects),
+                          tables=list(tables))
+
+
+def income_only() -> ParsedDocument:
+    """A document stating 收入总计 alone: the rules about anything else do not apply to it."""
+    return doc(fig("income_total", "1.00"))
 
 
 def project(name: str = "项目甲", *, indicators: tuple[PerfIndicator, ...] = (), **kw: object) -> PerfProject:
@@ -98,3 +107,13 @@ def run_cases(cases: dict[str, ParsedDocument], *, year: int = 2024) -> dict[str
         out.setdefault(r.unit_code, {})[r.rule_id] = r
     con.close()
     return out
+
+
+def cases_fixture(cases: dict[str, ParsedDocument]) -> Callable[[], dict[str, dict[str, RuleResult]]]:
+    """A module's ``res`` fixture: its ``cases`` checked once, in one run (``res = cases_fixture(CASES)``)."""
+
+    @pytest.fixture(scope="module", name="res")
+    def res() -> dict[str, dict[str, RuleResult]]:
+        return run_cases(cases)
+
+    return res

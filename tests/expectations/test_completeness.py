@@ -6,7 +6,7 @@ from decimal import Decimal
 
 import pytest
 
-from tests.expectations.helpers import doc, fig, run_cases
+from tests.expectations.helpers import cases_fixture, doc, fig
 
 NINE = tuple(f"T0{i}" for i in range(1, 10))
 SANGONG_DETAIL = ("vehicle_purchase", "vehicle_operation", "outbound_groups", "outbound_people",
@@ -24,9 +24,7 @@ CASES = {
 }
 
 
-@pytest.fixture(scope="module")
-def res():
-    return run_cases(CASES)
+res = cases_fixture(CASES)
 
 
 def test_dq01_nine_tables(res):
@@ -52,6 +50,68 @@ def test_dq08_stated_year(res):
     assert bad.status == "fail" and (bad.observed, bad.expected) == (Decimal(2023), Decimal(2024))
     assert "2023" in bad.message
     assert res["year_unstated"]["DQ-08"].status == "not_applicable"
+
+
+REGISTERED = "重庆市江津区发展和改革委员会"
+
+
+@pytest.fixture(scope="module")
+def dq08_units():
+    """DQ-08 on stated unit names, each case a registered unit named REGISTERED (one run)."""
+    from datetime import datetime
+
+    from expectations import run_checks
+    from tests.expectations.helpers import add_unit
+    from warehouse.db import memory
+
+    cases = {
+        "same": doc(fig("income_total", "1.00"), unit_name=REGISTERED),
+        "own_level": doc(fig("income_total", "1.00"), unit_name=REGISTERED + "（本级）"),
+        "own_level_ascii": doc(fig("income_total", "1.00"), unit_name=" 重庆市江津区 发展和改革委员会 (本级)"),
+        "shorter": doc(fig("income_total", "1.00"), unit_name="江津区发展和改革委员会"),
+        "longer": doc(fig("income_total", "1.00"), unit_name=REGISTERED + "机关"),
+        "other_unit": doc(fig("income_total", "1.00"), unit_name="重庆市江津区审计局"),
+        "other_unit_no_year": doc(fig("income_total", "1.00"), unit_name="重庆市江津区审计局（本级）", year=None),
+        "other_unit_and_year": doc(fig("income_total", "1.00"), unit_name="重庆市江津区审计局", year=2023),
+        "no_name": doc(fig("income_total", "1.00")),
+        "no_name_no_year": doc(fig("income_total", "1.00"), year=None),
+    }
+    con = memory()
+    for code, d in cases.items():
+        add_unit(con, code, 2024, d)
+        con.execute("insert into core.unit values (?, ?, null, '行政', 'file', null, ?)",
+                    [code, REGISTERED, datetime(2025, 1, 1)])
+    results = run_checks(con, year=2024, run_id="t", engine="sql", submission_level=False).results
+    con.close()
+    return {r.unit_code: r for r in results if r.rule_id == "DQ-08"}
+
+
+@pytest.mark.parametrize("case", ["same", "own_level", "own_level_ascii", "shorter", "longer", "no_name"])
+def test_dq08_stated_unit_name_matches_leniently(dq08_units, case):
+    assert dq08_units[case].status == "pass", dq08_units[case].message
+
+
+def test_dq08_document_of_another_unit_fails(dq08_units):
+    bad = dq08_units["other_unit"]
+    assert (bad.status, bad.severity) == ("fail", "error")
+    assert "单位" in bad.message and "重庆市江津区审计局" in bad.message and REGISTERED in bad.message
+    # the unit name alone makes the rule applicable
+    assert dq08_units["other_unit_no_year"].status == "fail"
+    both = dq08_units["other_unit_and_year"]
+    assert both.status == "fail" and "审计局" in both.message and "另有1处" in both.message
+    details = {f["detail"] for f in both.evidence["findings"]}
+    assert any("2023" in d for d in details) and any("审计局" in d for d in details), details
+    assert dq08_units["no_name_no_year"].status == "not_applicable"
+
+
+def test_dq08_single_file_compares_only_the_year():
+    """``juesuan check FILE``: no registry entry, so a stated name cannot be wrong (only the year part
+    applies, and a single file is checked against the year it states)."""
+    from tests.expectations.helpers import check
+
+    assert check(fig("income_total", "1.00"), unit_name="重庆市江津区审计局")["DQ-08"].status == "pass"
+    assert check(fig("income_total", "1.00"), unit_name="重庆市江津区审计局", year=None)["DQ-08"].status \
+        == "not_applicable"
 
 
 @pytest.mark.parametrize(

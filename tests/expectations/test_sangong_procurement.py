@@ -6,7 +6,7 @@ from decimal import Decimal
 
 import pytest
 
-from tests.expectations.helpers import doc, fig, run_cases
+from tests.expectations.helpers import cases_fixture, doc, fig, income_only
 
 
 def reception(amount: str, batches: str, people: str, per_capita: str | None = None):
@@ -50,13 +50,11 @@ CASES = {
     "vehicles_ok": doc(fig("vehicles_held", "3"), fig("vehicles_count", "5", at=20)),
     "vehicles_more_held": doc(fig("vehicles_held", "6"), fig("vehicles_count", "5", at=20)),
     "vehicles_fraction": doc(fig("vehicles_held", "2.5", measure="count"), fig("vehicles_count", "5", at=20)),
-    "none": doc(fig("income_total", "1.00")),
+    "none": income_only(),
 }
 
 
-@pytest.fixture(scope="module")
-def res():
-    return run_cases(CASES)
+res = cases_fixture(CASES)
 
 
 def test_dq30_rise_or_over_budget_needs_reason(res):

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from tasks.model import Section
-from tests.expectations.helpers import cell, doc, fig, indicator, project, run_cases
+from tests.expectations.helpers import cases_fixture, cell, doc, fig, indicator, project
 
 CASES = {
     "tables": doc(
@@ -33,9 +33,7 @@ CASES = {
 }
 
 
-@pytest.fixture(scope="module")
-def res():
-    return run_cases(CASES)
+res = cases_fixture(CASES)
 
 
 @pytest.mark.parametrize(("case", "rule", "status"), [

@@ -6,7 +6,7 @@ from decimal import Decimal
 
 import pytest
 
-from tests.expectations.helpers import doc, fig, run_cases
+from tests.expectations.helpers import cases_fixture, doc, fig
 
 
 def _sangong(total: str):
@@ -47,9 +47,7 @@ CASES = {
 }
 
 
-@pytest.fixture(scope="module")
-def res():
-    return run_cases(CASES)
+res = cases_fixture(CASES)
 
 
 def test_dq10_totals_equal_passes(res):

@@ -115,7 +115,6 @@ def test_document_of_another_year_fails_dq08(checked):
     assert [s for s, _ in dq08(checked, "JJ001")] == ["pass"]
 
 
-@pytest.mark.xfail(strict=True, reason='open defect (expectations): DQ-08 compares only the stated year, not the stated unit name with core.unit')
 def test_document_of_another_unit_fails_dq08(checked):
     rows = dq08(checked, "JJ003")
     assert [s for s, _ in rows] == ["fail"], rows

@@ -185,7 +185,6 @@ def test_no_secret_in_any_file_written(scenario):
                     assert f.encode() not in data and f.encode("utf-16-le") not in data, f"{name} in {path}"
 
 
-@pytest.mark.xfail(strict=True, reason="open defect (tasks/alert.py): urllib3.connectionpool logs the webhook URL with its token at DEBUG; _scrubbing filters only the 'apprise' logger")
 def test_no_secret_in_the_logs_even_at_debug(scenario):
     assert not [line for line in scenario["logs"] if leaks(line)], "secret in the logs"
 

@@ -1,6 +1,7 @@
 -- Every registered unit × campaign year in one row: what it submitted, how its current document
 -- fared (parse, rules), whether it may be published and why not, and its figures rounded to the
--- cent. Named base_* so it sorts before the marts that read it (db.py creates marts in file order).
+-- cent. Named base_* so it sorts before the marts that read it (db.py creates marts in file order);
+-- the campaign status (warehouse/sql/campaign_status.sql) reads it too.
 with campaign_years as (
     select year from raw.fetch_attempt
     union
@@ -22,21 +23,7 @@ submissions as (
 
 -- only the verdicts on the current document count: a corrected resubmission clears old errors
 checks as (
-    select
-        r.unit_code,
-        r.year,
-        count(*) as rules_run,
-        count(*) filter (where r.severity = 'error' and r.status = 'fail') as errors,
-        count(*) filter (where r.severity = 'warning' and r.status = 'fail') as warnings,
-        count(*) filter (where r.status = 'waived') as waived,
-        string_agg(r.rule_id, ', ' order by r.rule_id)
-            filter (where r.severity = 'error' and r.status = 'fail') as failed_rules,
-        string_agg(r.rule_id || ' ' || coalesce(r.message, ''), '; ' order by r.rule_id)
-            filter (where r.severity = 'error' and r.status = 'fail') as failed_messages
-    from dq.result as r
-    inner join submissions as s
-        on r.unit_code = s.unit_code and r.year = s.year and r.sha256 = s.sha256
-    group by r.unit_code, r.year
+    select * from staging.document_check
 ),
 
 statused as (
@@ -57,11 +44,12 @@ statused as (
         coalesce(c.errors, 0) as errors,
         coalesce(c.warnings, 0) as warnings,
         coalesce(c.waived, 0) as waived,
-        c.failed_rules,
-        c.failed_messages
+        c.error_rules as failed_rules,
+        c.error_messages as failed_messages,
+        c.open_rules
     from registered as reg
     left join submissions as s on reg.unit_code = s.unit_code and reg.year = s.year
-    left join checks as c on reg.unit_code = c.unit_code and reg.year = c.year
+    left join checks as c on s.unit_code = c.unit_code and s.year = c.year and s.sha256 = c.sha256
 ),
 
 -- a parsed document nobody has checked yet is held back too: "no open errors" must mean checked
@@ -84,6 +72,7 @@ final as (
         r.parent_code,
         r.unit_type,
         r.status,
+        r.parse_error,
         r.submission_version,
         r.sha256,
         r.fetched_at,
@@ -92,6 +81,7 @@ final as (
         r.errors,
         r.warnings,
         r.waived,
+        r.open_rules,
         r.reason_code is null as published,
         r.reason_code,
         case r.reason_code

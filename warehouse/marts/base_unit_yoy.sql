@@ -60,9 +60,7 @@ final as (
         p.prev_amount::decimal(18, 2) as prev_amount,
         p.amount::decimal(18, 2) as amount,
         (p.amount - p.prev_amount)::decimal(18, 2) as change,
-        -- percentages in exact DECIMAL: integer division truncates the ratio to 0.001 %, then round()
-        -- goes half away from zero (through a double, 4.225 % would come out as 4.22 %)
-        round((((p.amount - p.prev_amount) * 10000000)::hugeint // nullif((p.prev_amount * 100)::hugeint, 0)) * 0.001, 2)::decimal(12, 2) as change_pct
+        pct_exact(p.amount - p.prev_amount, p.prev_amount)::decimal(12, 2) as change_pct
     from paired as p
     inner join metric_names as m using (metric)
 )

@@ -65,13 +65,9 @@ final as (
         t.expenditure_this_year,
         t.basic_expenditure,
         t.project_expenditure,
-        -- shares of basic + project, the two parts every unit states;
-        -- percentages in exact DECIMAL: integer division truncates the ratio to 0.001 %, then round()
-        -- goes half away from zero (through a double, 4.225 % would come out as 4.22 %)
-        round(((t.basic_expenditure * 10000000)::hugeint // nullif(((t.basic_expenditure + t.project_expenditure) * 100)::hugeint, 0)) * 0.001, 2)
-            ::decimal(9, 2) as basic_share_pct,
-        round(((t.project_expenditure * 10000000)::hugeint // nullif(((t.basic_expenditure + t.project_expenditure) * 100)::hugeint, 0)) * 0.001, 2)
-            ::decimal(9, 2) as project_share_pct,
+        -- shares of basic + project, the two parts every unit states
+        pct_exact(t.basic_expenditure, t.basic_expenditure + t.project_expenditure)::decimal(9, 2) as basic_share_pct,
+        pct_exact(t.project_expenditure, t.basic_expenditure + t.project_expenditure)::decimal(9, 2) as project_share_pct,
         t.personnel_expense,
         t.public_expense,
         t.fiscal_appropriation_income,
@@ -91,10 +87,9 @@ final as (
         t.procurement_works,
         t.procurement_services,
         t.sme_contract_amount,
-        round(((t.sme_contract_amount * 10000000)::hugeint // nullif((t.procurement_total * 100)::hugeint, 0)) * 0.001, 2)::decimal(9, 2) as sme_share_pct,
+        pct_exact(t.sme_contract_amount, t.procurement_total)::decimal(9, 2) as sme_share_pct,
         t.small_micro_contract_amount,
-        round(((t.small_micro_contract_amount * 10000000)::hugeint // nullif((t.procurement_total * 100)::hugeint, 0)) * 0.001, 2)
-            ::decimal(9, 2) as small_micro_share_pct,
+        pct_exact(t.small_micro_contract_amount, t.procurement_total)::decimal(9, 2) as small_micro_share_pct,
         t.carry_over_begin,
         t.carry_over_end
     from coverage as c

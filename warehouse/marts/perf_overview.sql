@@ -69,9 +69,7 @@ final as (
         t.initial_budget,
         t.adjusted_budget,
         t.executed,
-        -- percentages in exact DECIMAL: integer division truncates the ratio to 0.001 %, then round()
-        -- goes half away from zero (through a double, 4.225 % would come out as 4.22 %)
-        round(((t.executed * 10000000)::hugeint // nullif((t.adjusted_budget * 100)::hugeint, 0)) * 0.001, 2)::decimal(9, 2) as exec_rate_pct,
+        pct_exact(t.executed, t.adjusted_budget)::decimal(9, 2) as exec_rate_pct,
         t.avg_score,
         t.min_score,
         t.max_score,

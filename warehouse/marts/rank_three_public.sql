@@ -19,9 +19,7 @@ final as (
         p.vehicle_purchase,
         p.vehicle_operation,
         p.official_reception,
-        -- percentages in exact DECIMAL: integer division truncates the ratio to 0.001 %, then round()
-        -- goes half away from zero (through a double, 4.225 % would come out as 4.22 %)
-        round(((p.three_public_total * 10000000)::hugeint // nullif((t.district_total * 100)::hugeint, 0)) * 0.001, 2)::decimal(9, 2) as share_pct
+        pct_exact(p.three_public_total, t.district_total)::decimal(9, 2) as share_pct
     from published as p
     inner join totals as t using (year)
 )

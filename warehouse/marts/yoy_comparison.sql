@@ -31,9 +31,7 @@ final as (
         prev_amount,
         amount,
         (amount - prev_amount)::decimal(18, 2) as change,
-        -- percentages in exact DECIMAL: integer division truncates the ratio to 0.001 %, then round()
-        -- goes half away from zero (through a double, 4.225 % would come out as 4.22 %)
-        round((((amount - prev_amount) * 10000000)::hugeint // nullif((prev_amount * 100)::hugeint, 0)) * 0.001, 2)::decimal(12, 2) as change_pct
+        pct_exact(amount - prev_amount, prev_amount)::decimal(12, 2) as change_pct
     from district_rows
     union all
     select

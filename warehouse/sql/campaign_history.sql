@@ -1,22 +1,10 @@
 -- Every version a unit submitted for a year, newest first, with the parse and rule verdicts on
--- each document; `current` marks the version that status, alerts and publication use.
+-- each document (counted by staging.document_check); `current` marks the version that status,
+-- alerts and publication use.
 with subs as (
     select unit_code, year, version, sha256, fetched_at, source_url
     from raw.submission
     where unit_code = $unit_code and year = $year
-),
-
-checks as (
-    select
-        r.sha256,
-        count(*) as rules_run,
-        count(*) filter (where r.severity = 'error' and r.status = 'fail') as errors,
-        count(*) filter (where r.severity = 'warning' and r.status = 'fail') as warnings,
-        count(*) filter (where r.status = 'waived') as waived,
-        string_agg(r.rule_id, ', ' order by r.severity, r.rule_id) filter (where r.status = 'fail') as failed_rules
-    from dq.result as r
-    where r.unit_code = $unit_code and r.year = $year
-    group by r.sha256
 ),
 
 final as (
@@ -31,11 +19,12 @@ final as (
         coalesce(k.errors, 0) as errors,
         coalesce(k.warnings, 0) as warnings,
         coalesce(k.waived, 0) as waived,
-        k.failed_rules,
+        k.open_rules as failed_rules,
         s.source_url
     from subs as s
     left join staging.report as rep on s.sha256 = rep.sha256
-    left join checks as k on s.sha256 = k.sha256
+    left join staging.document_check as k
+        on s.unit_code = k.unit_code and s.year = k.year and s.sha256 = k.sha256
 )
 
 select * from final order by version desc

@@ -42,10 +42,12 @@ select * from final;
 -- The facts a rule's `requires` may name: a key stated as a value ("income_total"), a key with a
 -- kind ("income_total@change"), a table with cells ("table:T01"), a table the parser found
 -- ("listed:T01"), any statement of a kind ("any@change"), whether the warehouse holds the unit's
--- previous year ("prior_year"), and whether sections or self-evaluation tables were parsed.
+-- previous year ("prior_year"), whether sections or self-evaluation tables were parsed, and whether
+-- the document states its year ("stated_year") or a unit name the registry can be compared with
+-- ("stated_unit").
 create or replace view staging.unit_fact as
 with subs as (
-    select unit_code, year, sha256, tables, stated_year
+    select unit_code, year, sha256, tables, stated_year, stated_unit_name
     from staging.current_submission where parse_status = 'parsed'
 ),
 facts as (
@@ -81,6 +83,10 @@ facts as (
     where c.year is null or len(c.required_tables) > 0
     union all
     select unit_code, year, sha256, 'stated_year' from subs where stated_year is not null
+    union all
+    -- a stated unit name that can be compared with the registry's
+    select s.unit_code, s.year, s.sha256, 'stated_unit' from subs s join core.unit u using (unit_code)
+    where s.stated_unit_name is not null and u.unit_name is not null
 ),
 final as (
     select distinct unit_code, year, sha256, token from facts

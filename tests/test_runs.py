@@ -1,0 +1,57 @@
+"""meta.run bookkeeping: a run killed while 'running' is marked 'interrupted' by the next run."""
+
+from __future__ import annotations
+
+import json
+
+from warehouse import db
+from warehouse.sql import statement
+
+
+def start(con, run_id: str, kind: str = "collect", year: int | None = 2024) -> None:
+    db.run(con, statement("run_start"), {"run_id": run_id, "kind": kind, "year": year,
+                                         "parser_version": "p", "rules_version": "r"})
+
+
+def finish(con, run_id: str, status: str = "completed") -> None:
+    db.run(con, statement("run_finish"), {"run_id": run_id, "status": status, "summary": json.dumps({"ok": 1})})
+
+
+def runs(con) -> dict[str, tuple]:
+    rows = con.execute("select run_id, status, finished_at is not null, summary from meta.run").fetchall()
+    return {r[0]: r[1:] for r in rows}
+
+
+def test_a_run_left_running_is_interrupted_by_the_next_run_of_its_kind_and_year(tmp_path):
+    con = db.connect(tmp_path / "w.duckdb")
+    start(con, "killed")  # never finished: the process was killed
+    start(con, "other-year", year=2023)
+    start(con, "publish", kind="publish")
+    start(con, "no-year", year=None)
+    start(con, "done")
+    finish(con, "done")
+    start(con, "next")
+    got = runs(con)
+    status, finished, summary = got["killed"]
+    assert (status, finished) == ("interrupted", False)  # when it died is unknown
+    assert "next" not in summary and "done" in json.loads(summary)["interrupted"]
+    assert got["done"][:2] == ("completed", True)  # a finished run is never touched
+    assert got["next"][:2] == ("running", False)
+    # other kinds and years are other writers' business
+    assert got["other-year"][0] == got["publish"][0] == got["no-year"][0] == "running"
+    start(con, "no-year-2", year=None)
+    assert runs(con)["no-year"][0] == "interrupted"
+    con.close()
+
+
+def test_the_interruption_survives_reopening_and_the_new_run_finishes(tmp_path):
+    path = tmp_path / "w.duckdb"
+    with db.connect(path) as con:
+        start(con, "killed")
+    with db.connect(path) as con:
+        start(con, "next")
+        finish(con, "next")
+        assert {k: v[0] for k, v in runs(con).items()} == {"killed": "interrupted", "next": "completed"}
+        # starting an existing id again changes nothing
+        start(con, "next")
+        assert runs(con)["next"][0] == "completed" and len(runs(con)) == 2
