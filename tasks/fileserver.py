@@ -27,7 +27,7 @@ def _handler(root: Path) -> type[SimpleHTTPRequestHandler]:
         def __init__(self, *args: Any, **kwargs: Any) -> None:
             super().__init__(*args, directory=str(root), **kwargs)
 
-        def send_head(self):  # type: ignore[no-untyped-def]
+        def send_head(self):
             path = Path(self.translate_path(self.path))
             if path.is_file():
                 st = path.stat()

@@ -9,6 +9,7 @@ holds half of a document.
 from __future__ import annotations
 
 from collections.abc import Sequence
+from typing import Any
 
 import duckdb
 import polars as pl
@@ -63,9 +64,9 @@ def record_fetches(con: duckdb.DuckDBPyConnection, run_id: str, results: Sequenc
         try:
             run(con, statement("insert_attempts"))
             run(con, statement("insert_documents"))
-            before = int(scalar(con, "select count(*) from raw.submission"))  # type: ignore[arg-type]
+            before = int(scalar(con, "select count(*) from raw.submission"))
             run(con, statement("record_submissions"))
-            after = int(scalar(con, "select count(*) from raw.submission"))  # type: ignore[arg-type]
+            after = int(scalar(con, "select count(*) from raw.submission"))
         finally:
             for name in ("attempts", "documents", "incoming"):
                 con.unregister(name)
@@ -147,24 +148,24 @@ def _report_row(sha256: str, doc: ParsedDocument | None, error: str | None, pars
     }
 
 
-_REPORT = {
+_REPORT: dict[str, Any] = {
     "sha256": pl.String, "parser_version": pl.String, "status": pl.String, "format": pl.String,
     "encoding": pl.String, "unit_name": pl.String, "year": pl.Int32, "n_figures": pl.Int32,
     "tables": pl.List(pl.String), "warnings": pl.List(pl.String), "error": pl.String,
 }
-_FIGURE = {
+_FIGURE: dict[str, Any] = {
     "sha256": pl.String, "seq": pl.Int32, "key": pl.String, "kind": pl.String, "value": DEC,
     "measure": pl.String, "precision": DEC, "snippet": pl.String, "span_start": pl.Int32,
     "span_end": pl.Int32, "source": pl.String,
 }
-_SECTION = {"sha256": pl.String, "seq": pl.Int32, "title": pl.String, "level": pl.Int32,
+_SECTION: dict[str, Any] = {"sha256": pl.String, "seq": pl.Int32, "title": pl.String, "level": pl.Int32,
             "section_id": pl.String, "span_start": pl.Int32}
-_PROJECT = {
+_PROJECT: dict[str, Any] = {
     "sha256": pl.String, "project_no": pl.Int32, "name": pl.String, "total_score": pl.Decimal(9, 2),
     "initial_budget": DEC, "adjusted_budget": DEC, "executed": DEC, "exec_rate_pct": pl.Decimal(9, 2),
     "exec_weight": pl.Decimal(9, 2), "exec_score": pl.Decimal(9, 2), "grade": pl.String, "snippet": pl.String,
 }
-_INDICATOR = {
+_INDICATOR: dict[str, Any] = {
     "sha256": pl.String, "project_no": pl.Int32, "seq": pl.Int32, "name": pl.String, "level1": pl.String,
     "level2": pl.String, "measure_unit": pl.String, "operator": pl.String, "target": DEC, "actual": DEC,
     "deviation_pct": pl.Decimal(12, 4), "weight": pl.Decimal(9, 2), "score": pl.Decimal(9, 2), "note": pl.String,

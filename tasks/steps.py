@@ -8,6 +8,7 @@ from __future__ import annotations
 import uuid
 from datetime import datetime
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from prefect import task
 from prefect.cache_policies import NO_CACHE
@@ -18,6 +19,9 @@ from tasks.config import Settings
 from tasks.fetch import FetchOptions, Previous
 from tasks.pipeline import BatchResult
 from tasks.registry import Unit
+
+if TYPE_CHECKING:
+    from tasks.publish import Publication
 from warehouse import db
 from warehouse.sql import statement
 
@@ -120,7 +124,7 @@ def alert(settings: Settings, year: int, run_id: str, check_report: Path) -> dic
 
 
 @task(name="publish", cache_policy=NO_CACHE)
-def publish(settings: Settings, year: int, rules_version: str, parser_version: str):  # type: ignore[no-untyped-def]
+def publish(settings: Settings, year: int, rules_version: str, parser_version: str) -> Publication:
     from tasks.publish import publish as write_publication
 
     with db.connect(settings.warehouse) as con:

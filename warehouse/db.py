@@ -12,6 +12,7 @@ import re
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
+from typing import Any
 
 import duckdb
 
@@ -155,7 +156,7 @@ def run(con: duckdb.DuckDBPyConnection, sql: str, params: object = None) -> None
     con.execute(sql, params).fetchall()
 
 
-def scalar(con: duckdb.DuckDBPyConnection, sql: str, params: object = None) -> object:
+def scalar(con: duckdb.DuckDBPyConnection, sql: str, params: object = None) -> Any:
     """The single value of a one-row query, with the result drained (see :func:`run`)."""
     rows = con.execute(sql, params).fetchall()
     return rows[0][0] if rows else None
