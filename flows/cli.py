@@ -246,6 +246,8 @@ def publish(year: YearOpt, config: ConfigOpt = DEFAULT_CONFIG,
         return
     _check_before_flow(config)
     pub = publication(year=year, config=str(config))
+    if not pub["new"]:
+        out.print(f"nothing changed since version {pub['version']}: no new version written")
     out.print(f"publication: {pub['path']}\nmanifest:    {pub['manifest']}")
 
 

@@ -16,4 +16,4 @@ def publication(year: int, config: str = "juesuan.toml") -> dict:
     settings = load_settings(config)
     with runners.writer_slot(settings.warehouse):  # waits for a running collection on a server
         pub = steps.publish(settings, year, RULES_VERSION, PARSER_VERSION)
-    return {"path": str(pub.path), "manifest": str(pub.manifest_path), "version": pub.version}
+    return {"path": str(pub.path), "manifest": str(pub.manifest_path), "version": pub.version, "new": pub.new}

@@ -52,6 +52,8 @@ class Publication:
     units_published: int
     units_excluded: int
     files: tuple[str, ...]  # names inside ``path``, manifest last
+    # False when the tables, parser and rules are those of the latest publication, which is returned
+    new: bool = True
 
 
 def workbook_name(year: int, version: int) -> str:
@@ -72,6 +74,36 @@ def next_version(con: duckdb.DuckDBPyConnection, year: int, out_root: Path) -> i
     year_dir = out_root / str(year)
     on_disk = [int(p.name) for p in year_dir.iterdir() if p.name.isdigit()] if year_dir.is_dir() else []
     return max([recorded, *on_disk]) + 1
+
+
+def content_sha256(frames: dict[str, pl.DataFrame], *, rules_version: str, parser_version: str) -> str:
+    """What a publication says, independent of when it was written: the tables and the versions."""
+    h = hashlib.sha256(f"{rules_version}|{parser_version}".encode())
+    for name in sorted(frames):
+        h.update(name.encode())
+        h.update(frames[name].write_csv().encode())
+    return h.hexdigest()
+
+
+def _latest_with_content(con: duckdb.DuckDBPyConnection, year: int, content: str) -> Publication | None:
+    """The latest publication of ``year`` if it already says exactly this (an unchanged re-run writes
+    no new version: versions mark changes, not runs)."""
+    rows = con.execute(
+        "select version, path, units_published, units_excluded from meta.publication "
+        "where year = ? order by version desc limit 1", [year]).fetchall()
+    if not rows:
+        return None
+    version, path, n_published, n_excluded = rows[0]
+    manifest_path = Path(path) / MANIFEST
+    try:
+        manifest = json.loads(manifest_path.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return None
+    if manifest.get("inputs", {}).get("content_sha256") != content:
+        return None
+    return Publication(year=year, version=version, path=Path(path), manifest_path=manifest_path,
+                       units_published=n_published, units_excluded=n_excluded,
+                       files=(*(f["path"] for f in manifest["files"]), MANIFEST), new=False)
 
 
 def sha256_file(path: Path) -> str:
@@ -99,6 +131,10 @@ def publish(
         raise PublishError(f"nothing to publish for {year}: no registered unit has a campaign that year")
     published = status.filter(~pl.col("excluded"))
     excluded = frames["exclusions"]
+    content = content_sha256(frames, rules_version=rules_version, parser_version=parser_version)
+    unchanged = _latest_with_content(con, year, content)
+    if unchanged is not None:
+        return unchanged
     version = next_version(con, year, out_root)
     created = datetime.now(UTC).replace(microsecond=0)
     created_at = created.isoformat()
@@ -110,6 +146,7 @@ def publish(
         names = _write_files(work, year, version, frames, created_at)
         manifest = _manifest(work, names, year, version, created_at, status, excluded,
                              rules_version=rules_version, parser_version=parser_version)
+        manifest["inputs"]["content_sha256"] = content
         fmt.write_json(manifest, work / MANIFEST)
         manifest_sha = sha256_file(work / MANIFEST)
         if final_dir.exists():

@@ -50,11 +50,19 @@ def test_publication_layout_and_record(district: District, out_root: Path):
 def test_second_publish_is_version_2_and_leaves_version_1_untouched(district: District, out_root: Path):
     first = run(district, out_root)
     before = {p.name: p.read_bytes() for p in first.path.iterdir()}
-    second = run(district, out_root)
-    assert second.version == 2 and second.path == out_root / "2024" / "2"
+    second = publish(district.con, 2024, out_root, rules_version="rules-8", parser_version="parser-3")
+    assert second.version == 2 and second.path == out_root / "2024" / "2" and second.new
     assert {p.name: p.read_bytes() for p in first.path.iterdir()} == before
     assert verify(first.path) == [] and verify(second.path) == []
     assert [v for (v,) in district.con.sql("select version from meta.publication order by 1").fetchall()] == [1, 2]
+
+
+def test_an_unchanged_publication_is_not_written_again(district: District, out_root: Path):
+    first = run(district, out_root)
+    again = run(district, out_root)
+    assert (again.version, again.path, again.new) == (1, first.path, False)
+    assert sorted(p.name for p in (out_root / "2024").iterdir()) == ["1"]
+    assert district.con.sql("select count(*) from meta.publication").fetchall() == [(1,)]
 
 
 def test_a_stray_folder_is_never_overwritten(district: District, out_root: Path):
