@@ -104,7 +104,8 @@ def demo(
         out.print(f"sample district: {directory} (served at {base_url})")
         result = yearly_collection(year=year, config=str(config))
     _print_summary(result)
-    out.print(f"\nexplore it:   juesuan status -c {config} --year {year}", soft_wrap=True)
+    command = os.path.relpath(sys.argv[0]) if os.path.isabs(sys.argv[0]) else sys.argv[0]
+    out.print(f"\nexplore it:   {command} status -c {config} --year {year}", soft_wrap=True)
 
 
 @app.command()
