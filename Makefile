@@ -18,7 +18,9 @@ export UV_PYTHON ?= 3.11
 	$(UV) sync --frozen
 	@touch $@
 
+# Prefect keeps its temporary server's database under PREFECT_HOME, which must exist
 install: .venv/.synced
+	@mkdir -p $(PREFECT_HOME)
 
 demo: install
 	.venv/bin/juesuan demo
