@@ -9,14 +9,15 @@ rounding tails by the same predicate. The GX engine (``gx_engine``) hands these 
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from decimal import Decimal
 from typing import Any
 
 import duckdb
+import polars as pl
 
 from expectations.catalogue import Rule
-from expectations.facts import rewrite
+from expectations.facts import SCHEMA, rewrite
 from expectations.results import Finding
 
 # What separates a failure from a rounding tail the rule also returned (see Finding.is_failure).
@@ -72,18 +73,68 @@ def to_findings(rows: Sequence[Sequence[Any]]) -> list[Finding]:
     )
 
 
-def run_sql(con: duckdb.DuckDBPyConnection, rules: Sequence[Rule], year: int) -> dict[str, list[Finding]]:
-    """Findings per rule id (failures and tails), straight from DuckDB: one query per rule,
-    failures and tails told apart by Finding.is_failure, the predicate the GX engine puts in SQL.
-    (One UNION of all rules was slower: the planner expands the staging views once per branch.)"""
+# Where both engines leave the rows their rules returned (numbers as text, as in _COLUMNS), in the
+# run's scratch ``dq_facts`` database: the findings of 100 000 units never sit in Python at once;
+# the runner reads them back one chunk of units at a time (:func:`read_findings`).
+FINDINGS = f"{SCHEMA}.finding"
+_FINDING_COLUMNS = ("rule_id", "unit_code", "year", "sha256", *_NUMBERS, "detail", "figure_keys")
+
+
+def new_findings(con: duckdb.DuckDBPyConnection) -> None:
+    """An empty findings table (inside ``facts.materialised``)."""
+    con.execute(
+        f"create or replace table {FINDINGS} (rule_id varchar, unit_code varchar, year integer, sha256 varchar, "
+        + ", ".join(f"{n} varchar" for n in _NUMBERS) + ", detail varchar, figure_keys varchar)"
+    ).fetchall()
+
+
+def store_findings(con: duckdb.DuckDBPyConnection, rule_id: str, rows: Sequence[Mapping[str, Any]]) -> None:
+    """Append one rule's rows (mappings with the _COLUMNS names, as GX returns them)."""
+    if not rows:
+        return
+    frame = pl.DataFrame(
+        {"rule_id": [rule_id] * len(rows),
+         **{c: [row[c] for row in rows] for c in _FINDING_COLUMNS[1:]}},
+        schema={c: pl.Int32 if c == "year" else pl.String for c in _FINDING_COLUMNS},
+    )
+    name = f"incoming_finding_{id(frame)}"
+    con.register(name, frame)
+    try:
+        con.execute(f"insert into {FINDINGS} select * from {name}").fetchall()
+    finally:
+        con.unregister(name)
+
+
+def read_findings(
+    con: duckdb.DuckDBPyConnection, first_unit: str, last_unit: str
+) -> dict[tuple[str, str, str], list[Finding]]:
+    """The findings of the units ``first_unit``..``last_unit``, by (rule id, unit, sha256), each
+    list in to_findings order."""
+    rows = con.execute(
+        f"select rule_id, {', '.join(_FINDING_COLUMNS[1:])} from {FINDINGS} "
+        "where unit_code between $lo and $hi order by rule_id, unit_code, sha256",
+        {"lo": first_unit, "hi": last_unit},
+    ).fetchall()
+    grouped: dict[tuple[str, str, str], list[tuple[Any, ...]]] = {}
+    for rule_id, *row in rows:
+        grouped.setdefault((rule_id, row[0], row[2]), []).append(tuple(row))
+    return {k: to_findings(v) for k, v in grouped.items()}
+
+
+def run_sql(con: duckdb.DuckDBPyConnection, rules: Sequence[Rule], year: int) -> int:
+    """Every rule's rows (failures and tails) into :data:`FINDINGS`, straight from DuckDB: one
+    query per rule, failures and tails told apart by Finding.is_failure, the predicate the GX
+    engine puts in SQL. (One UNION of all rules was slower: the planner expands the staging views
+    once per branch.) Returns the number of rows."""
     batch = f"({batch_query(year)}) AS subselect"
-    out: dict[str, list[Finding]] = {}
+    new_findings(con)
     for rule in rules:
         if rule.sql is None:
             continue
         try:
-            rows = con.execute(rule_query(rule, failures=None, batch=batch)).fetchall()
+            con.execute(
+                f"insert into {FINDINGS} select '{rule.id}', * from ({rule_query(rule, failures=None, batch=batch)})"
+            ).fetchall()
         except duckdb.Error as exc:
             raise RuleSQLError(f"{rule.id}: its SQL failed: {exc}") from exc
-        out[rule.id] = to_findings(rows)
-    return out
+    return con.execute(f"select count(*) from {FINDINGS}").fetchone()[0]  # type: ignore[index]

@@ -49,13 +49,21 @@ class Stated:
 ByToken = dict[str, list[Stated]]
 
 
-def load_figures(con: duckdb.DuckDBPyConnection, year: int) -> dict[str, ByToken]:
-    """The figures of the year's current submissions: by document, then by token, in document
-    order, at most a few per token (evidence shows no more)."""
+def load_figures(
+    con: duckdb.DuckDBPyConnection, year: int, units: tuple[str, str] | None = None
+) -> dict[str, ByToken]:
+    """The figures of the year's current submissions (of the units ``units[0]``..``units[1]``
+    when given): by document, then by token, in document order, at most a few per token
+    (evidence shows no more)."""
+    where = "" if units is None else " and unit_code between $lo and $hi"
+    params: dict[str, Any] = {"year": year}
+    if units is not None:
+        params.update(lo=units[0], hi=units[1])
     rows = con.execute(rewrite(
         "select sha256, key, kind, value, measure, snippet, span_start, span_end, source, "
-        "reason_text(snippet) from staging.rule_figure where year = $year order by sha256, span_start, seq"),
-        {"year": year},
+        f"reason_text(snippet) from staging.rule_figure where year = $year{where} "
+        "order by sha256, span_start, seq"),
+        params,
     ).fetchall()
     out: dict[str, ByToken] = defaultdict(lambda: defaultdict(list))
     for sha, key, kind, value, measure, snippet, start, end, source, reason in rows:

@@ -3,7 +3,7 @@
 Each rule's SQL names views (``staging.rule_figure``, ``staging.unit_value``…) that stack several
 views deep; run as they are, every rule query (and GX runs two per expectation) re-plans and
 re-computes the whole stack. :func:`materialised` computes them once, for the run's year and the
-year before (the YoY rules look one year back), into an in-memory database attached as
+year before (the YoY rules look one year back), into a scratch database attached as
 ``dq_facts`` (visible to GX's cursors on the same connection, never written to the warehouse
 file), and :func:`rewrite` points a query at those tables. Both engines run the rewritten text,
 so their results stay identical.
@@ -12,8 +12,10 @@ so their results stay identical.
 from __future__ import annotations
 
 import re
+import tempfile
 from collections.abc import Iterator
 from contextlib import contextmanager
+from pathlib import Path
 
 import duckdb
 
@@ -43,15 +45,21 @@ def rewrite(sql: str) -> str:
 
 @contextmanager
 def materialised(con: duckdb.DuckDBPyConnection, year: int) -> Iterator[None]:
-    """Attach ``dq_facts`` holding the views' rows for ``year`` (and year − 1) for the block."""
+    """Attach ``dq_facts`` holding the views' rows for ``year`` (and year − 1) for the block.
+
+    ``dq_facts`` is a scratch database file in a temporary folder, removed afterwards: an
+    in-memory one keeps its tables uncompressed and resident (~40 KB a unit, 4 GB for 100 000
+    units), a file is compressed (~5×) and DuckDB's buffer manager can let its pages go."""
     con.execute(f"detach database if exists {SCHEMA}").fetchall()
-    con.execute(f"attach ':memory:' as {SCHEMA}").fetchall()
-    try:
-        for view, where in VIEWS.items():
-            con.execute(
-                f"create table {SCHEMA}.{view} as select * from staging.{view} where {where}",
-                {"year": year} if "$year" in where else None,
-            ).fetchall()
-        yield
-    finally:
-        con.execute(f"detach database if exists {SCHEMA}").fetchall()
+    with tempfile.TemporaryDirectory(prefix="juesuan-dq-facts-") as scratch:
+        path = str(Path(scratch) / f"{SCHEMA}.duckdb").replace("'", "''")
+        con.execute(f"attach '{path}' as {SCHEMA}").fetchall()
+        try:
+            for view, where in VIEWS.items():
+                con.execute(
+                    f"create table {SCHEMA}.{view} as select * from staging.{view} where {where}",
+                    {"year": year} if "$year" in where else None,
+                ).fetchall()
+            yield
+        finally:
+            con.execute(f"detach database if exists {SCHEMA}").fetchall()

@@ -1,5 +1,6 @@
 """The Great Expectations engine: one suite, one ``UnexpectedRowsExpectation`` per SQL rule (plus
-an ``info`` one for its rounding tails), validated over one whole-year batch of all units.
+an ``info`` one for its rounding tails), validated over one whole-year batch of all units; the
+rows they return go to the run's findings table (``engines.FINDINGS``).
 
 GX reports metric errors in ``exception_info`` rather than raising, so an errored expectation is
 turned into :class:`GXRuleError` here instead of being read as "failed". Data Docs are built into
@@ -16,12 +17,11 @@ from typing import Any
 import duckdb
 
 from expectations.catalogue import Rule
-from expectations.engines import batch_query, rule_query, to_findings
-from expectations.results import Finding
+from expectations.engines import batch_query, new_findings, rule_query, store_findings
 
 _SEVERITY = {"error": "critical", "warning": "warning"}
-_FIELDS = ("unit_code", "year", "sha256", "observed", "expected", "difference", "tolerance", "detail",
-           "figure_keys")
+# Unexpected rows Data Docs show per expectation (the observed count gives the total).
+DOCS_SAMPLE_ROWS = 50
 
 
 class GXRuleError(RuntimeError):
@@ -30,10 +30,10 @@ class GXRuleError(RuntimeError):
 
 def run_gx(
     con: duckdb.DuckDBPyConnection, rules: Sequence[Rule], year: int, *, data_docs_dir: Path | None = None
-) -> dict[str, list[Finding]]:
+) -> int:
+    """Every rule's rows into ``engines.FINDINGS`` (as :func:`engines.run_sql`); returns their number."""
     import great_expectations as gx
     import great_expectations.expectations as gxe
-    from great_expectations.checkpoint import UpdateDataDocsAction
     from great_expectations.data_context.types.base import ProgressBarsConfig
 
     from expectations import gx_duckdb
@@ -62,7 +62,37 @@ def run_gx(
     validation = context.validation_definitions.add(
         gx.ValidationDefinition(name=f"dq_{year}", data=batch, suite=suite)
     )
-    actions: list[Any] = []
+    checkpoint = context.checkpoints.add(
+        gx.Checkpoint(name=f"dq_{year}", validation_definitions=[validation], actions=[],
+                      result_format={"result_format": "COMPLETE"})
+    )
+    outcome = checkpoint.run()
+    # COMPLETE is the only format that hands back the unexpected rows. Each expectation's rows go
+    # to the findings table as soon as they are read and are then cut down to a sample, in the
+    # result and in the context's (in-memory) validation store, so neither holds 100 000 units'
+    # rows while the runner judges them, and Data Docs (built afterwards) render a sample.
+    new_findings(con)
+    stored = 0
+    for key, run_result in outcome.run_results.items():
+        for res in run_result.results:
+            meta = (res.expectation_config.meta if res.expectation_config else None) or {}
+            rule_id = str(meta.get("rule_id"))
+            info = res.exception_info or {}
+            if info.get("raised_exception") or any(
+                isinstance(v, dict) and v.get("raised_exception") for v in info.values()
+            ):
+                raise GXRuleError(f"{rule_id}: the expectation errored inside GX: {_first_message(info)}")
+            details = res.result.get("details") or {}
+            rows = details.get("unexpected_rows") or []
+            if len(rows) != res.result.get("observed_value", len(rows)):
+                raise GXRuleError(f"{rule_id}: GX returned {len(rows)} of {res.result['observed_value']} rows")
+            store_findings(con, rule_id, rows)
+            stored += len(rows)
+            if len(rows) > DOCS_SAMPLE_ROWS:
+                details["unexpected_rows"] = rows[:DOCS_SAMPLE_ROWS]
+                details["unexpected_rows_shown"] = f"{DOCS_SAMPLE_ROWS} of {len(rows)}"
+            del rows
+        context.validation_results_store.set(key, run_result)
     if data_docs_dir is not None:
         context.add_data_docs_site(
             site_name="juesuan",
@@ -73,27 +103,8 @@ def run_gx(
                 "site_index_builder": {"class_name": "DefaultSiteIndexBuilder"},
             },
         )
-        actions.append(UpdateDataDocsAction(name="data_docs", site_names=["juesuan"]))
-    checkpoint = context.checkpoints.add(
-        gx.Checkpoint(name=f"dq_{year}", validation_definitions=[validation], actions=actions,
-                      result_format={"result_format": "COMPLETE"})
-    )
-    outcome = checkpoint.run()
-    rows_by_rule: dict[str, list[tuple[Any, ...]]] = {r.id: [] for r in rules if r.sql is not None}
-    for run_result in outcome.run_results.values():
-        for res in run_result.results:
-            meta = (res.expectation_config.meta if res.expectation_config else None) or {}
-            rule_id = str(meta.get("rule_id"))
-            info = res.exception_info or {}
-            if info.get("raised_exception") or any(
-                isinstance(v, dict) and v.get("raised_exception") for v in info.values()
-            ):
-                raise GXRuleError(f"{rule_id}: the expectation errored inside GX: {_first_message(info)}")
-            rows = (res.result.get("details") or {}).get("unexpected_rows") or []
-            if len(rows) != res.result.get("observed_value", len(rows)):
-                raise GXRuleError(f"{rule_id}: GX returned {len(rows)} of {res.result['observed_value']} rows")
-            rows_by_rule[rule_id] += [tuple(row[f] for f in _FIELDS) for row in rows]
-    return {k: to_findings(v) for k, v in rows_by_rule.items()}
+        context.build_data_docs(site_names=["juesuan"])
+    return stored
 
 
 def _first_message(info: dict[str, Any]) -> str:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any, Literal
@@ -71,6 +71,10 @@ class RuleResult:
 
 @dataclass(frozen=True, slots=True)
 class CheckRunSummary:
+    """One run of ``run_checks``. ``results`` holds what the caller asked to keep (every row, only
+    the fail / waived ones, or none: see ``run_checks(keep=…)``); the counts (``rows``,
+    ``errors``, ``warnings``, :meth:`by_status`) always cover every row written to ``dq.result``."""
+
     run_id: str
     year: int
     engine: str
@@ -79,19 +83,33 @@ class CheckRunSummary:
     results: Sequence[RuleResult]
     seconds: float
     data_docs: str | None = None
+    # (status, severity) → rows written; None: count ``results``
+    tally: Mapping[tuple[str, str], int] | None = None
+
+    def _tally(self) -> Mapping[tuple[str, str], int]:
+        if self.tally is not None:
+            return self.tally
+        out: dict[tuple[str, str], int] = {}
+        for r in self.results:
+            out[(r.status, r.severity)] = out.get((r.status, r.severity), 0) + 1
+        return out
+
+    @property
+    def rows(self) -> int:
+        return sum(self._tally().values())
 
     @property
     def errors(self) -> int:
-        return sum(r.is_error for r in self.results)
+        return self._tally().get(("fail", "error"), 0)
 
     @property
     def warnings(self) -> int:
-        return sum(r.is_warning for r in self.results)
+        return self._tally().get(("fail", "warning"), 0)
 
     def by_status(self) -> dict[str, int]:
         out: dict[str, int] = {}
-        for r in self.results:
-            out[r.status] = out.get(r.status, 0) + 1
+        for (status, _), n in self._tally().items():
+            out[status] = out.get(status, 0) + n
         return out
 
 
