@@ -17,7 +17,7 @@ from dataclasses import replace
 from datetime import datetime
 from decimal import Decimal
 from pathlib import Path
-from typing import Literal, TypedDict
+from typing import Any, Literal, TypedDict
 
 import duckdb
 import polars as pl
@@ -35,7 +35,7 @@ Keep = Literal["all", "failures", "none"]
 # A dq.result row without run_id, in _SCHEMA order (the unit of work of evaluate and _write_rows).
 Row = tuple[str, int, str, str, str, str, Decimal | None, Decimal | None, Decimal | None, Decimal | None,
             str, str, str | None]
-_SCHEMA = {"unit_code": pl.String, "year": pl.Int32, "sha256": pl.String, "rule_id": pl.String,
+_SCHEMA: dict[str, Any] = {"unit_code": pl.String, "year": pl.Int32, "sha256": pl.String, "rule_id": pl.String,
            "severity": pl.String, "status": pl.String, "observed": _DEC, "expected": _DEC,
            "difference": _DEC, "tolerance": _DEC, "message": pl.String, "evidence": pl.String,
            "explanation": pl.String}
