@@ -58,9 +58,21 @@ def _render_chunk(args: tuple[list, int, str]) -> int:
     return len(units)
 
 
+def generator_version() -> str:
+    """A digest of the generator's source: a cached district written by an older generator is stale."""
+    import hashlib
+
+    import tasks.synth
+
+    h = hashlib.sha256()
+    for path in sorted(Path(tasks.synth.__file__).parent.glob("*.py")):
+        h.update(path.read_bytes())
+    return h.hexdigest()[:10]
+
+
 def ensure(n: int, *, seed: int, year: int, mix: str = "mixed", workers: int = 2, log=print) -> tuple[Path, dict]:
     """The cached district folder for these parameters (generated when missing)."""
-    folder = BENCH_VAR / f"district-n{n}-s{seed}-y{year}-{mix}"
+    folder = BENCH_VAR / f"district-n{n}-s{seed}-y{year}-{mix}-g{generator_version()}"
     done = folder / "complete.json"
     if done.exists():
         return folder, json.loads(done.read_text(encoding="utf-8"))
