@@ -31,6 +31,7 @@ from tasks import publish_formats as fmt
 from tasks import report_html
 from tasks.errors import JuesuanError
 from warehouse.db import transaction
+from warehouse.sql import statement
 
 MANIFEST = "manifest.json"
 REPORT = "report.html"
@@ -88,9 +89,7 @@ def content_sha256(frames: dict[str, pl.DataFrame], *, rules_version: str, parse
 def _latest_with_content(con: duckdb.DuckDBPyConnection, year: int, content: str) -> Publication | None:
     """The latest publication of ``year`` if it already says exactly this (an unchanged re-run writes
     no new version: versions mark changes, not runs)."""
-    rows = con.execute(
-        "select version, path, units_published, units_excluded from meta.publication "
-        "where year = ? order by version desc limit 1", [year]).fetchall()
+    rows = con.execute(statement("latest_publication"), {"year": year}).fetchall()
     if not rows:
         return None
     version, path, n_published, n_excluded = rows[0]
