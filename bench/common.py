@@ -51,15 +51,17 @@ class RssSampler:
         self._stop = threading.Event()
         self._thread = threading.Thread(target=self._loop, name="bench-rss", daemon=True)
 
-    def sample(self) -> float:
-        total = own = 0
+    def _tree(self) -> list:
+        """The process and its live descendants, minus the excluded ones (e.g. the file server)."""
         try:
             procs = [self.proc, *self.proc.children(recursive=True)]
         except self._psutil.Error:
-            return 0.0
-        for p in procs:
-            if p.pid in self.exclude:
-                continue
+            return []
+        return [p for p in procs if p.pid not in self.exclude]
+
+    def sample(self) -> float:
+        total = own = 0
+        for p in self._tree():
             try:
                 rss = p.memory_info().rss
             except self._psutil.Error:
@@ -75,13 +77,7 @@ class RssSampler:
     def cpu(self) -> float:
         """CPU seconds (user + system) used so far by the process and its live descendants."""
         total = 0.0
-        try:
-            procs = [self.proc, *self.proc.children(recursive=True)]
-        except self._psutil.Error:
-            return 0.0
-        for p in procs:
-            if p.pid in self.exclude:
-                continue
+        for p in self._tree():
             try:
                 t = p.cpu_times()
                 total += t.user + t.system
