@@ -30,7 +30,7 @@ from common import BENCH_VAR, ROOT, emit, last_json
 
 HERE = Path(__file__).resolve().parent
 # the headline stages; the other timed ones (report, alert, registry, db_connect, …) are listed apart
-MAIN_STAGES = ("fetch", "parse", "load", "check", "publish")
+MAIN_STAGES = ("fetch", "parse", "fetch_parse_wait", "load", "check", "publish")
 PY = sys.executable
 
 
@@ -167,7 +167,7 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--year", type=int, default=2024)
     ap.add_argument("--batch-size", type=int, default=500)
     ap.add_argument("--concurrency", type=int, default=32)
-    ap.add_argument("--runner", choices=("thread", "dask"), default="thread",
+    ap.add_argument("--runner", choices=("thread", "process", "dask"), default="thread",
                     help="the flow's task runner for fetch+parse (dask: its timers run remotely, so fetch "
                          "and parse then show up as overhead)")
     ap.add_argument("--mix", choices=sorted(district.MIXES), default="mixed")

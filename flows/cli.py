@@ -16,6 +16,7 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
+from tasks.config import RUNNERS
 from tasks.errors import JuesuanError
 from warehouse.db import WarehouseBusy, WarehouseUnreadable
 
@@ -65,13 +66,13 @@ def _print_summary(result: dict[str, Any]) -> None:
 def collect(year: YearOpt, config: ConfigOpt = DEFAULT_CONFIG,
             no_publish: Annotated[bool, typer.Option("--no-publish")] = False,
             runner: Annotated[str | None, typer.Option(
-                "--runner", help="thread | dask: where fetch+parse batches run (default: runner in the config)",
+                "--runner", help="thread | process | dask: where fetch+parse batches run (default: runner in the config)",
             )] = None) -> None:
     """Run one yearly collection from the registry in juesuan.toml."""
     from flows.collect import yearly_collection
 
-    if runner not in (None, "thread", "dask"):
-        _fail(f"--runner must be thread or dask, not {runner!r}")
+    if runner not in (None, *RUNNERS):
+        _fail(f"--runner must be one of {', '.join(RUNNERS)}, not {runner!r}")
     _check_before_flow(config)
     _print_summary(yearly_collection(year=year, config=str(config), publish=not no_publish, runner=runner))
 

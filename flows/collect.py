@@ -11,11 +11,12 @@ from __future__ import annotations
 from collections import deque
 
 from prefect import flow
+from prefect.futures import PrefectFuture
 
 from tasks import runners, steps
 from tasks.config import Settings, load_settings
 from tasks.fetch import FetchOptions
-from tasks.pipeline import batches
+from tasks.pipeline import BatchResult, batches
 from tasks.runners import quote  # prefect's, but it survives pickling to a Dask worker
 
 # fetch+parse batches in flight at once: enough to keep two cores (or two Dask workers) busy while
@@ -53,11 +54,12 @@ def yearly_collection(
                     in_flight.append(pool.submit(steps.fetch_and_parse, {
                         "units": quote(batch), "year": year, "parsed_shas": quote(parsed), "options": options,
                         "previous": quote({u.unit_code: previous[u.unit_code] for u in batch if u.unit_code in previous}),
+                        "parser_version": PARSER_VERSION,
                     }))
                     if len(in_flight) >= IN_FLIGHT:
-                        new_versions += _load_oldest(settings, run_id, in_flight, PARSER_VERSION)
+                        new_versions += _load_oldest(settings, run_id, in_flight)
                 while in_flight:
-                    new_versions += _load_oldest(settings, run_id, in_flight, PARSER_VERSION)
+                    new_versions += _load_oldest(settings, run_id, in_flight)
             steps.parse_leftovers(settings, year, PARSER_VERSION)
             checks = steps.validate(settings, year, run_id)
             report = steps.check_report(settings, year, checks)
@@ -77,7 +79,12 @@ def yearly_collection(
     return result
 
 
-def _load_oldest(settings: Settings, run_id: str, in_flight: deque, parser_version: str) -> int:
+def _load_oldest(settings: Settings, run_id: str, in_flight: deque) -> int:
     """Load the oldest in-flight batch, quoted (see above), and let it go."""
-    batch = quote(in_flight.popleft().result())
-    return steps.load_batch(settings, run_id, batch, parser_version)  # type: ignore[call-overload]
+    batch = quote(_fetched(in_flight.popleft()))
+    return steps.load_batch(settings, run_id, batch)  # type: ignore[call-overload]
+
+
+def _fetched(future: PrefectFuture) -> BatchResult:
+    """A batch's fetch+parse result; the flow waits here while the workers are still at it."""
+    return future.result()

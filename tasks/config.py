@@ -8,6 +8,7 @@ from __future__ import annotations
 import tomllib
 from datetime import date
 from pathlib import Path
+from typing import Literal, get_args
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
@@ -44,6 +45,11 @@ class Alerts(_Strict):
     retries: int = Field(2, ge=0, le=10)
 
 
+# where a collection's fetch+parse batches run (tasks/runners.py)
+Runner = Literal["thread", "process", "dask"]
+RUNNERS: tuple[str, ...] = get_args(Runner)
+
+
 class Settings(_Strict):
     base_dir: Path
     registry: Path
@@ -51,7 +57,7 @@ class Settings(_Strict):
     publish_root: Path
     reports_root: Path
     batch_size: int = Field(500, ge=1)
-    runner: str = Field("thread", pattern="^(thread|dask)$")
+    runner: Runner = "thread"
     dask_address: str | None = None
     fetch: FetchSettings = FetchSettings()
     alerts: Alerts = Alerts()

@@ -84,9 +84,18 @@ def unparsed(con: duckdb.DuckDBPyConnection, year: int, parser_version: str) -> 
     return list(seen.values())
 
 
+# staging rows of a batch of parse outcomes, one frame per staging table (see parsed_frames)
+Frames = dict[str, pl.DataFrame]
+
+
 def store_parsed(con: duckdb.DuckDBPyConnection, outcomes: Sequence[ParseOutcome], parser_version: str) -> None:
     """Replace the staging rows of each parsed document, all in one transaction."""
-    frames = _frames(outcomes, parser_version)
+    store_frames(con, parsed_frames(outcomes, parser_version))
+
+
+def store_frames(con: duckdb.DuckDBPyConnection, frames: Frames) -> None:
+    """:func:`store_parsed` for frames built elsewhere (a worker process builds them beside its parse,
+    so the single writer only inserts)."""
     with transaction(con):
         for name, frame in frames.items():
             con.register(f"incoming_{name}", frame)
@@ -97,7 +106,7 @@ def store_parsed(con: duckdb.DuckDBPyConnection, outcomes: Sequence[ParseOutcome
                 con.unregister(f"incoming_{name}")
 
 
-def _frames(outcomes: Sequence[ParseOutcome], parser_version: str) -> dict[str, pl.DataFrame]:
+def parsed_frames(outcomes: Sequence[ParseOutcome], parser_version: str) -> Frames:
     reports, texts, figures, sections, projects, indicators = [], [], [], [], [], []
     for o in outcomes:
         doc = o.document

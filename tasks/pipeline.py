@@ -14,14 +14,20 @@ import duckdb
 
 from tasks import load as loader
 from tasks.fetch import FetchOptions, FetchResult, Previous, fetch_all
-from tasks.parse.batch import ParseOutcome, parse_batch
+from tasks.parse.batch import parse_batch
 from tasks.registry import Unit
 
 
 @dataclass(frozen=True, slots=True)
 class BatchResult:
     fetches: list[FetchResult]
-    parsed: list[ParseOutcome]
+    # the batch's staging rows, built where it was parsed: on a process or Dask worker that is
+    # CPU the single writer does not spend, and frames cross the process boundary as Arrow buffers
+    parsed: loader.Frames
+
+    @property
+    def documents_parsed(self) -> int:
+        return self.parsed["report"].height
 
 
 def batches(units: Sequence[Unit], size: int) -> Iterator[list[Unit]]:
@@ -36,20 +42,21 @@ def fetch_and_parse(
     previous: dict[str, Previous],
     parsed_shas: frozenset[str],
     options: FetchOptions,
+    parser_version: str,
 ) -> BatchResult:
     fetches = fetch_all(units, year, previous=previous, options=options)
     todo: dict[str, tuple[str, bytes, str]] = {}
     for r in fetches:
         if r.ok and r.content is not None and r.sha256 and r.sha256 not in parsed_shas:
             todo.setdefault(r.sha256, (r.sha256, r.content, f"unit {r.unit_code}, file {r.url}"))
-    return BatchResult(fetches, parse_batch(todo.values()))
+    return BatchResult(fetches, loader.parsed_frames(parse_batch(todo.values()), parser_version))
 
 
-def load(con: duckdb.DuckDBPyConnection, run_id: str, batch: BatchResult, parser_version: str) -> int:
+def load(con: duckdb.DuckDBPyConnection, run_id: str, batch: BatchResult) -> int:
     """Write one batch; returns the number of new submission versions."""
     new_versions = loader.record_fetches(con, run_id, batch.fetches)
-    if batch.parsed:
-        loader.store_parsed(con, batch.parsed, parser_version)
+    if batch.documents_parsed:
+        loader.store_frames(con, batch.parsed)
     return new_versions
 
 

@@ -59,15 +59,17 @@ def prior_state(settings: Settings, year: int, parser_version: str) -> tuple[dic
 
 @task(name="fetch-and-parse", cache_policy=NO_CACHE)
 def fetch_and_parse(
-    units: list[Unit], year: int, previous: dict[str, Previous], parsed_shas: frozenset[str], options: FetchOptions
+    units: list[Unit], year: int, previous: dict[str, Previous], parsed_shas: frozenset[str], options: FetchOptions,
+    parser_version: str,
 ) -> BatchResult:
-    return pipeline.fetch_and_parse(units, year, previous=previous, parsed_shas=parsed_shas, options=options)
+    return pipeline.fetch_and_parse(units, year, previous=previous, parsed_shas=parsed_shas, options=options,
+                                    parser_version=parser_version)
 
 
 @task(name="load-batch", cache_policy=NO_CACHE)
-def load_batch(settings: Settings, run_id: str, batch: BatchResult, parser_version: str) -> int:
+def load_batch(settings: Settings, run_id: str, batch: BatchResult) -> int:
     with db.connect(settings.warehouse) as con:
-        return pipeline.load(con, run_id, batch, parser_version)
+        return pipeline.load(con, run_id, batch)
 
 
 @task(name="parse-leftovers", cache_policy=NO_CACHE)

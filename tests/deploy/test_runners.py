@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import threading
 
 import pytest
@@ -33,8 +34,20 @@ def test_dask_runner_without_address_is_a_two_process_local_cluster(monkeypatch)
     assert runner.cluster_kwargs["env"] == {"PREFECT_API_URL": "http://127.0.0.1:4200/api"}
 
 
+def test_process_runner_workers_report_to_the_flows_server(monkeypatch):
+    from prefect.task_runners import ProcessPoolTaskRunner
+
+    monkeypatch.setattr(runners, "_api_url", lambda: "http://127.0.0.1:4200/api")
+    monkeypatch.delenv("PREFECT_API_URL", raising=False)
+    runner = runners.task_runner("process", max_workers=2)
+    assert isinstance(runner, ProcessPoolTaskRunner)
+    # what each worker process runs first: without the URL it would start a server of its own
+    runner._initializer(*runner._initargs)
+    assert os.environ.pop("PREFECT_API_URL") == "http://127.0.0.1:4200/api"
+
+
 def test_unknown_runner_is_refused():
-    with pytest.raises(ValueError, match="thread, dask"):
+    with pytest.raises(ValueError, match="thread, process, dask"):
         runners.task_runner("ray")
 
 

@@ -88,8 +88,9 @@ def collect(config: str, year: int, *, publish: bool, pause_at: str | None) -> N
         run_id = f"proc-{os.getpid()}"
         for i, batch in enumerate(pipeline.batches(units, settings.batch_size), start=1):
             _say(f"FETCHING {i}")
-            result = pipeline.fetch_and_parse(batch, year, previous=previous, parsed_shas=parsed, options=options)
-            pipeline.load(con, run_id, result, PARSER_VERSION)
+            result = pipeline.fetch_and_parse(batch, year, previous=previous, parsed_shas=parsed, options=options,
+                                              parser_version=PARSER_VERSION)
+            pipeline.load(con, run_id, result)
             _say(f"LOADED {i}")
         pipeline.parse_leftovers(con, year, PARSER_VERSION)
         _say("LEFTOVERS")

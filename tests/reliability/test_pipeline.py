@@ -48,15 +48,17 @@ def loaded(tmp_path_factory):
                  for code, (ext, _) in files().items()]
         con = db.connect(root / "w.duckdb")
         sync_units(con, units)
-        batch = pipeline.fetch_and_parse(units, YEAR, previous={}, parsed_shas=frozenset(), options=OPTIONS)
-        pipeline.load(con, "run-1", batch, PARSER_VERSION)
+        batch = pipeline.fetch_and_parse(units, YEAR, previous={}, parsed_shas=frozenset(), options=OPTIONS,
+                                         parser_version=PARSER_VERSION)
+        pipeline.load(con, "run-1", batch)
         counts = {t: db.scalar(con, f"select count(*) from {t}") for t in ("raw.document", "raw.submission", "staging.report")}
         # the same sources again, as the flow would run it: nothing new anywhere
         from tasks import load as loader
 
         again = pipeline.fetch_and_parse(units, YEAR, previous=loader.previous_versions(con, YEAR),
-                                         parsed_shas=loader.parsed_shas(con, YEAR, PARSER_VERSION), options=OPTIONS)
-        pipeline.load(con, "run-2", again, PARSER_VERSION)
+                                         parsed_shas=loader.parsed_shas(con, YEAR, PARSER_VERSION), options=OPTIONS,
+                                         parser_version=PARSER_VERSION)
+        pipeline.load(con, "run-2", again)
         pipeline.parse_leftovers(con, YEAR, PARSER_VERSION)
     yield con, batch, again, counts
     con.close()
@@ -77,7 +79,7 @@ def test_content_addressed_and_idempotent(loaded):
     for t, n in counts.items():
         assert db.scalar(con, f"select count(*) from {t}") == n, t
     assert {r.outcome for r in again.fetches} == {"not_modified", "not_found"}
-    assert again.parsed == []
+    assert again.documents_parsed == 0
 
 
 def test_failures_name_unit_file_and_cause(loaded):

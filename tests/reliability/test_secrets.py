@@ -138,8 +138,8 @@ retries = 0
                     units = registry.read_units(settings.registry)
                     registry.sync_units(con, units)
                     batch = pipeline.fetch_and_parse(units, YEAR, previous={}, parsed_shas=frozenset(),
-                                                     options=FetchOptions(retries=0))
-                    pipeline.load(con, "run-s", batch, PARSER_VERSION)
+                                                     options=FetchOptions(retries=0), parser_version=PARSER_VERSION)
+                    pipeline.load(con, "run-s", batch)
                     run_checks(con, year=YEAR, run_id="run-s", engine="sql")
                     summary = send_alerts(con, settings, YEAR, "run-s", today=date(YEAR + 1, 9, 21), backoff=0)
                     pub = publish(con, YEAR, settings.publish_root, rules_version=RULES_VERSION,

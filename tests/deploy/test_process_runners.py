@@ -1,5 +1,6 @@
-"""The Dask runner (a LocalCluster of two worker processes) fills the warehouse exactly as the
-default thread runner does: fetch+parse moved, the single loader in the flow did not."""
+"""The runners that fetch and parse in other processes — Prefect's process pool and Dask (a
+LocalCluster of two worker processes) — fill the warehouse exactly as the default thread runner
+does: fetch+parse moved, the single loader in the flow did not."""
 
 from __future__ import annotations
 
@@ -25,20 +26,21 @@ def second_config(config: Path, name: str) -> Path:
     return folder / "juesuan.toml"
 
 
-def test_dask_and_thread_runners_fill_the_same_warehouse(tmp_path, prefect_harness):
+def test_process_dask_and_thread_runners_fill_the_same_warehouse(tmp_path, prefect_harness):
     from flows.collect import yearly_collection
 
     with serve_directory(tmp_path / "files") as base:
         config = demo.prepare(tmp_path, year=YEAR, base_url=base, n_units=12, seed=21)
         results = {}
-        for runner in ("thread", "dask"):
+        for runner in ("thread", "process", "dask"):
             results[runner] = yearly_collection(
                 year=YEAR, config=str(second_config(config, runner)), publish=False, runner=runner)
     snapshots = {}
     for runner in results:
         with db.connect(tmp_path / runner / "warehouse.duckdb", read_only=True) as con:
             snapshots[runner] = snapshot(con)
-    assert results["dask"]["new_versions"] == results["thread"]["new_versions"] > 0
-    assert snapshots["dask"]["staging.figure"]  # something was parsed
-    for table, rows in snapshots["thread"].items():
-        assert snapshots["dask"][table] == rows, table
+    assert snapshots["thread"]["staging.figure"]  # something was parsed
+    for runner in ("process", "dask"):
+        assert results[runner]["new_versions"] == results["thread"]["new_versions"] > 0, runner
+        for table, rows in snapshots["thread"].items():
+            assert snapshots[runner][table] == rows, (runner, table)
