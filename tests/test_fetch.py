@@ -57,3 +57,54 @@ def test_folder_sources(tmp_path):
     assert b.outcome == "not_found" and "B.txt" in b.error
     again = fetch_all(units[:1], 2024, previous={"A": Previous(a.sha256, None, None)}, options=FAST)[0]
     assert again.outcome == "not_modified"
+
+
+def test_concurrency_is_the_limit_across_all_connection_pools():
+    """The concurrency is spread over several small httpx pools (tasks/fetch.py, POOL_SIZE): all of
+    it is used, and never more, whatever the number of pools."""
+    import threading
+    import time
+    from contextlib import contextmanager
+    from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+    seen = {"now": 0, "most": 0}
+    lock = threading.Lock()
+
+    class Handler(BaseHTTPRequestHandler):
+        protocol_version = "HTTP/1.1"
+
+        def do_GET(self):  # noqa: N802 - http.server's name
+            with lock:
+                seen["now"] += 1
+                seen["most"] = max(seen["most"], seen["now"])
+            time.sleep(0.05)
+            with lock:
+                seen["now"] -= 1
+            self.send_response(200)
+            self.send_header("Content-Length", str(len(BODY)))
+            self.end_headers()
+            self.wfile.write(BODY)
+
+        def log_message(self, *args):
+            pass
+
+    @contextmanager
+    def counting_server():
+        server = ThreadingHTTPServer(("127.0.0.1", 0), Handler, bind_and_activate=False)
+        server.daemon_threads = True
+        server.request_queue_size = 64  # the default backlog of 5 would hold connections back
+        server.server_bind()
+        server.server_activate()
+        threading.Thread(target=server.serve_forever, daemon=True).start()
+        try:
+            yield f"http://127.0.0.1:{server.server_port}"
+        finally:
+            server.shutdown()
+            server.server_close()
+
+    with counting_server() as base:
+        units = [unit(f"U{i:03d}", base + "/{unit_code}") for i in range(60)]
+        options = FetchOptions(concurrency=20, read_timeout=5, total_timeout=10, retries=0)
+        results = fetch_all(units, 2024, options=options)
+    assert [r.outcome for r in results] == ["ok"] * 60
+    assert seen["most"] == 20
