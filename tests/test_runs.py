@@ -55,3 +55,13 @@ def test_the_interruption_survives_reopening_and_the_new_run_finishes(tmp_path):
         # starting an existing id again changes nothing
         start(con, "next")
         assert runs(con)["next"][0] == "completed" and len(runs(con)) == 2
+
+
+def test_the_warehouse_caps_duckdbs_memory(tmp_path, monkeypatch):
+    """DuckDB's default buffer pool is 80 % of the machine; a province-wide run held 6 GB with it."""
+    path = tmp_path / "w.duckdb"
+    with db.connect(path) as con:
+        assert db.scalar(con, "select current_setting('memory_limit')") == "953.6 MiB"  # 1GB
+    monkeypatch.setattr(db, "MEMORY_LIMIT", "300MB")
+    with db.connect(path, read_only=True) as con:
+        assert db.scalar(con, "select current_setting('memory_limit')") == "286.1 MiB"

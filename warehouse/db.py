@@ -8,6 +8,7 @@ they are recreated on every writable open: editing one never needs a migration.
 from __future__ import annotations
 
 import hashlib
+import os
 import re
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -21,6 +22,10 @@ SCHEMA_DIR = HERE / "schema"
 VIEWS_DIR = HERE / "views"
 MARTS_DIR = HERE / "marts"
 _MIGRATION = re.compile(r"^(\d{3})_[a-z0-9_]+\.sql$")
+# DuckDB's buffer pool may otherwise grow to 80 % of the machine's memory and keeps what it read:
+# a province-wide collection held 6 GB of pages it no longer needed. Past the limit DuckDB spills
+# to a temporary folder beside the file. JUESUAN_DUCKDB_MEMORY_LIMIT overrides it (DuckDB's syntax).
+MEMORY_LIMIT = os.environ.get("JUESUAN_DUCKDB_MEMORY_LIMIT", "1GB")
 
 
 class WarehouseBusy(RuntimeError):
@@ -50,6 +55,7 @@ def connect(path: str | Path, *, read_only: bool = False) -> duckdb.DuckDBPyConn
         raise WarehouseUnreadable(f"cannot open the warehouse {path} with DuckDB {duckdb.__version__}: {exc}") from exc
     except duckdb.Error as exc:
         raise WarehouseUnreadable(f"cannot open the warehouse {path} with DuckDB {duckdb.__version__}: {exc}") from exc
+    con.execute("set memory_limit = $limit", {"limit": MEMORY_LIMIT})
     if not read_only:
         applied = migrate(con)
         # recreating ~40 views and macros costs ~0.3 s, and a collection opens the warehouse a dozen
