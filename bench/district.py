@@ -107,7 +107,7 @@ def ensure(n: int, *, seed: int, year: int, mix: str = "mixed", workers: int = 2
 
 
 def prepare_run(district: Path, run_dir: Path, *, base_url: str, year: int, batch_size: int,
-                concurrency: int, runner: str = "thread") -> Path:
+                concurrency: int, runner: str = "process") -> Path:
     """A run folder with a registry pointing at ``base_url``; returns its juesuan.toml."""
     run_dir.mkdir(parents=True, exist_ok=True)
     text = (district / "units.csv.in").read_text(encoding="utf-8")

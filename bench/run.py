@@ -167,9 +167,9 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--year", type=int, default=2024)
     ap.add_argument("--batch-size", type=int, default=500)
     ap.add_argument("--concurrency", type=int, default=32)
-    ap.add_argument("--runner", choices=("thread", "process", "dask"), default="thread",
-                    help="the flow's task runner for fetch+parse (dask: its timers run remotely, so fetch "
-                         "and parse then show up as overhead)")
+    ap.add_argument("--runner", choices=("thread", "process", "dask"), default="process",
+                    help="the flow's task runner for fetch+parse (process, dask: fetch and parse run in "
+                         "worker processes, out of the timers' reach; the flow's wait for them is fetch_parse_wait)")
     ap.add_argument("--mix", choices=sorted(district.MIXES), default="mixed")
     ap.add_argument("--server", choices=("stdlib", "memory"), default="stdlib")
     ap.add_argument("--json", action="store_true", help="print only the JSON line")

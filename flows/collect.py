@@ -41,7 +41,7 @@ def yearly_collection(
             steps.sync_campaign(settings, year)
             previous, parsed = steps.prior_state(settings, year, PARSER_VERSION)
             options = FetchOptions(**settings.fetch.model_dump())
-            # fetch+parse fans out (threads or Dask); each batch is loaded here as it arrives.
+            # fetch+parse fans out (processes, threads or Dask); each batch is loaded here as it arrives.
             # quote(): Prefect would otherwise walk (and copy) every unit, sha and parsed figure of a
             # batch to look for upstream futures: most of the flow's time at 2000 units (bench/README.md).
             # At most IN_FLIGHT batches are fetched/parsed at once and a loaded batch is let go: the
@@ -49,7 +49,10 @@ def yearly_collection(
             # (3.3 GB at 10 000 units) and opened batches × concurrency connections to the servers.
             new_versions = 0
             in_flight: deque = deque()
-            with runners.task_runner(runner or settings.runner, dask_address=settings.dask_address) as pool:
+            kind = runner or settings.runner
+            if kind == "process" and len(units) <= settings.batch_size:
+                kind = "thread"  # one batch cannot use a second core, and starting the pool costs seconds
+            with runners.task_runner(kind, dask_address=settings.dask_address) as pool:
                 for batch in batches(units, settings.batch_size):
                     in_flight.append(pool.submit(steps.fetch_and_parse, {
                         "units": quote(batch), "year": year, "parsed_shas": quote(parsed), "options": options,

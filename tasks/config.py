@@ -57,7 +57,7 @@ class Settings(_Strict):
     publish_root: Path
     reports_root: Path
     batch_size: int = Field(500, ge=1)
-    runner: Runner = "thread"
+    runner: Runner = "process"
     dask_address: str | None = None
     fetch: FetchSettings = FetchSettings()
     alerts: Alerts = Alerts()
