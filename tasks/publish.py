@@ -7,8 +7,14 @@ sha256, the input documents' sha256, parser/rules/DuckDB versions, the excluded 
 and records the publication in ``meta.publication``. Only units without open errors enter the
 figures (the marts decide that); the exclusion list is published beside them.
 
+The marts are views over ``marts.base_unit_year``; evaluated one by one, each would evaluate the
+base (the pivot of every figure) again. A publication evaluates the base once into a temporary
+table, runs each mart's own SQL over it into another, and writes every file from those tables.
+
 A publication is never rewritten: each call makes the next version, built in a hidden folder
-and renamed into place once complete. ``diff_publications`` reads back the latest two.
+and renamed into place once complete. A call that would say nothing new writes nothing: when the
+warehouse rows the marts read are those the latest publication was made from (its manifest keeps
+their digest), the marts are not even computed. ``diff_publications`` reads back the latest two.
 """
 
 from __future__ import annotations
@@ -16,8 +22,11 @@ from __future__ import annotations
 import hashlib
 import importlib.metadata
 import json
+import re
 import shutil
 import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from decimal import Decimal
@@ -30,6 +39,7 @@ import polars as pl
 from tasks import publish_formats as fmt
 from tasks import report_html
 from tasks.errors import JuesuanError
+from warehouse import db
 from warehouse.db import transaction
 from warehouse.sql import statement
 
@@ -38,6 +48,11 @@ REPORT = "report.html"
 DATAPACKAGE = "datapackage.json"
 # unit_figures columns compared by diff_publications (every figure except identity columns)
 _IDENTITY = {"year", "unit_code", "unit_name", "parent_code", "unit_type", "sha256"}
+# The marts read their rows through these bases (marts/base_*.sql), kept for the year being
+# published; year-over-year pairs it with the year before.
+_BASES = {"base_unit_year": "year between $year - 1 and $year", "base_unit_yoy": "year = $year"}
+_MART_REF = re.compile(r"\bmarts\.(\w+)\b")
+_TEMP = "temp.main.publish_"
 
 
 class PublishError(JuesuanError):
@@ -57,14 +72,15 @@ class Publication:
     new: bool = True
 
 
+@dataclass(frozen=True, slots=True)
+class _Latest:
+    publication: Publication
+    inputs: dict[str, Any]  # its manifest's "inputs": the digests of what it was made from and says
+
+
 def workbook_name(year: int, version: int) -> str:
     # ASCII and self-describing: the file is mailed and downloaded on its own, away from its folder
     return f"juesuan_{year}_v{version}.xlsx"
-
-
-def mart(con: duckdb.DuckDBPyConnection, table: fmt.Table, year: int) -> pl.DataFrame:
-    """One mart for one year, in its published order."""
-    return con.sql(f"select * from marts.{table.name} where year = ? order by {table.order_by}", params=[year]).pl()
 
 
 def next_version(con: duckdb.DuckDBPyConnection, year: int, out_root: Path) -> int:
@@ -77,18 +93,23 @@ def next_version(con: duckdb.DuckDBPyConnection, year: int, out_root: Path) -> i
     return max([recorded, *on_disk]) + 1
 
 
-def content_sha256(frames: dict[str, pl.DataFrame], *, rules_version: str, parser_version: str) -> str:
-    """What a publication says, independent of when it was written: the tables and the versions."""
+def inputs_sha256(con: duckdb.DuckDBPyConnection, *, rules_version: str, parser_version: str) -> str:
+    """What a publication is made from: the warehouse rows the marts read, the SQL of the marts and
+    the views under them, and the versions."""
+    rows = db.scalar(con, "select digest from marts.publication_inputs")
+    return hashlib.sha256(f"{rules_version}|{parser_version}|{db.views_digest()}|{rows}".encode()).hexdigest()
+
+
+def content_sha256(csv_sha256: dict[str, str], *, rules_version: str, parser_version: str) -> str:
+    """What a publication says, independent of when it was written: its tables (the bytes of their
+    CSV files, by mart) and the versions."""
     h = hashlib.sha256(f"{rules_version}|{parser_version}".encode())
-    for name in sorted(frames):
-        h.update(name.encode())
-        h.update(frames[name].write_csv().encode())
+    for name in sorted(csv_sha256):
+        h.update(f"{name}:{csv_sha256[name]};".encode())
     return h.hexdigest()
 
 
-def _latest_with_content(con: duckdb.DuckDBPyConnection, year: int, content: str) -> Publication | None:
-    """The latest publication of ``year`` if it already says exactly this (an unchanged re-run writes
-    no new version: versions mark changes, not runs)."""
+def _latest(con: duckdb.DuckDBPyConnection, year: int) -> _Latest | None:
     rows = con.execute(statement("latest_publication"), {"year": year}).fetchall()
     if not rows:
         return None
@@ -98,11 +119,10 @@ def _latest_with_content(con: duckdb.DuckDBPyConnection, year: int, content: str
         manifest = json.loads(manifest_path.read_text(encoding="utf-8"))
     except (OSError, ValueError):
         return None
-    if manifest.get("inputs", {}).get("content_sha256") != content:
-        return None
-    return Publication(year=year, version=version, path=Path(path), manifest_path=manifest_path,
-                       units_published=n_published, units_excluded=n_excluded,
-                       files=(*(f["path"] for f in manifest["files"]), MANIFEST), new=False)
+    publication = Publication(year=year, version=version, path=Path(path), manifest_path=manifest_path,
+                              units_published=n_published, units_excluded=n_excluded,
+                              files=(*(f["path"] for f in manifest["files"]), MANIFEST), new=False)
+    return _Latest(publication, manifest.get("inputs", {}))
 
 
 def sha256_file(path: Path) -> str:
@@ -121,19 +141,71 @@ def publish(
     rules_version: str,
     parser_version: str,
 ) -> Publication:
-    """Write the next publication of ``year`` under ``out_root`` and record it in meta.publication."""
+    """Write the next publication of ``year`` under ``out_root`` and record it in meta.publication;
+    return the latest one instead when it would say the same (an unchanged re-run writes no new
+    version: versions mark changes, not runs)."""
     out_root = Path(out_root)
-    with transaction(con):  # one snapshot: every table sees the same warehouse state
-        frames = {t.name: mart(con, t, year) for t in fmt.TABLES}
-    status = frames["unit_status"]
-    if status.is_empty():
+    latest = _latest(con, year)
+    # within the warehouse's memory limit (warehouse/db.py): a province's figure pivot alone would
+    # hold ~900 MB; DuckDB spills the rest, at no measurable cost in time
+    with _temporary_marts(con):
+        with transaction(con):  # one snapshot: the digest and every mart see the same warehouse state
+            inputs = inputs_sha256(con, rules_version=rules_version, parser_version=parser_version)
+            if latest is not None and latest.inputs.get("inputs_sha256") == inputs:
+                return latest.publication
+            marts = _materialise(con, year)
+        return _publish(con, year, out_root, marts, latest, inputs=inputs, rules_version=rules_version,
+                        parser_version=parser_version)
+
+
+@contextmanager
+def _temporary_marts(con: duckdb.DuckDBPyConnection) -> Iterator[None]:
+    """The block may make the tables of :func:`_materialise`; they are dropped after it."""
+    try:
+        yield
+    finally:
+        for name in [*_BASES, *(t.name for t in fmt.TABLES)]:
+            db.run(con, f"drop table if exists {_TEMP}{name}")
+
+
+def _materialise(con: duckdb.DuckDBPyConnection, year: int) -> dict[str, fmt.Mart]:
+    """The year's marts in temporary tables, in published order: the bases first, then each mart's
+    own SQL with its references to a base pointing at the base's table."""
+    made: dict[str, str] = {}
+
+    def create(name: str, where: str) -> str:
+        sql = (db.MARTS_DIR / f"{name}.sql").read_text(encoding="utf-8")
+        sql = _MART_REF.sub(lambda m: made.get(m[1], m[0]), sql)
+        made[name] = f"{_TEMP}{name}"
+        db.run(con, f"create or replace temp table {made[name]} as select * from (\n{sql}\n) where {where}",
+               {"year": year})
+        return made[name]
+
+    for name, where in _BASES.items():
+        create(name, where)
+    marts = {}
+    for t in fmt.TABLES:
+        relation = create(t.name, f"year = $year order by {t.order_by}")
+        schema = con.sql(f"select * from {relation} limit 0").pl().schema
+        marts[t.name] = fmt.Mart(t, relation, schema, db.scalar(con, f"select count(*) from {relation}"))
+    return marts
+
+
+def _publish(
+    con: duckdb.DuckDBPyConnection,
+    year: int,
+    out_root: Path,
+    marts: dict[str, fmt.Mart],
+    latest: _Latest | None,
+    *,
+    inputs: str,
+    rules_version: str,
+    parser_version: str,
+) -> Publication:
+    if not marts["unit_status"].rows:
         raise PublishError(f"nothing to publish for {year}: no registered unit has a campaign that year")
-    published = status.filter(~pl.col("excluded"))
-    excluded = frames["exclusions"]
-    content = content_sha256(frames, rules_version=rules_version, parser_version=parser_version)
-    unchanged = _latest_with_content(con, year, content)
-    if unchanged is not None:
-        return unchanged
+    n_excluded = marts["exclusions"].rows
+    n_published = marts["unit_status"].rows - n_excluded
     version = next_version(con, year, out_root)
     created = datetime.now(UTC).replace(microsecond=0)
     created_at = created.isoformat()
@@ -142,10 +214,19 @@ def publish(
     work = out_root / str(year) / f".building-{version}-{uuid.uuid4().hex[:8]}"
     work.mkdir(parents=True)
     try:
-        names = _write_files(work, year, version, frames, created_at)
-        manifest = _manifest(work, names, year, version, created_at, status, excluded,
+        sha256: dict[str, str] = {}
+        for name, mart in marts.items():
+            fmt.write_csv(con, mart, work / f"{name}.csv")
+            sha256[f"{name}.csv"] = sha256_file(work / f"{name}.csv")
+        content = content_sha256({n: sha256[f"{n}.csv"] for n in marts}, rules_version=rules_version,
+                                 parser_version=parser_version)
+        if latest is not None and latest.inputs.get("content_sha256") == content:
+            shutil.rmtree(work)
+            return latest.publication
+        names = _write_files(con, work, year, version, marts, created_at)
+        manifest = _manifest(con, work, names, sha256, year, version, created_at, marts,
                              rules_version=rules_version, parser_version=parser_version)
-        manifest["inputs"]["content_sha256"] = content
+        manifest["inputs"].update(content_sha256=content, inputs_sha256=inputs)
         fmt.write_json(manifest, work / MANIFEST)
         manifest_sha = sha256_file(work / MANIFEST)
         if final_dir.exists():
@@ -158,54 +239,64 @@ def publish(
         con.execute(
             "insert into meta.publication values (?, ?, ?, ?, ?, ?, ?)",
             [year, version, str(final_dir.resolve()), created.replace(tzinfo=None), manifest_sha,
-             published.height, excluded.height],
+             n_published, n_excluded],
         )
     return Publication(
         year=year, version=version, path=final_dir, manifest_path=final_dir / MANIFEST,
-        units_published=published.height, units_excluded=excluded.height, files=(*names, MANIFEST),
+        units_published=n_published, units_excluded=n_excluded, files=(*names, MANIFEST),
     )
 
 
 def _write_files(
-    work: Path, year: int, version: int, frames: dict[str, pl.DataFrame], created_at: str
+    con: duckdb.DuckDBPyConnection, work: Path, year: int, version: int, marts: dict[str, fmt.Mart],
+    created_at: str,
 ) -> list[str]:
+    """Every file but the CSVs (written first, for the content hash) and the manifest."""
     names: list[str] = []
-    for name, frame in frames.items():
-        fmt.write_csv(frame, work / f"{name}.csv")
-        fmt.write_parquet(frame, work / f"{name}.parquet")
+    for name, mart in marts.items():
+        fmt.write_parquet(con, mart, work / f"{name}.parquet")
         names += [f"{name}.csv", f"{name}.parquet"]
-    summary = frames["district_summary"].to_dicts()
+    heads = {name: con.sql(f"select * from {m.relation} limit {report_html.PAGE_ROWS}").pl()
+             for name, m in marts.items()}
+    summary = heads["district_summary"].to_dicts()
     cover = [
         ("年度", str(year)),
         ("版本", str(version)),
         ("生成时间", created_at),
         ("金额单位", "万元"),
         ("纳入单位", str(summary[0]["units_published"]) if summary else "0"),
-        ("未纳入单位", f"{frames['exclusions'].height}（见“未纳入单位”表）"),
+        ("未纳入单位", f"{marts['exclusions'].rows}（见“未纳入单位”表）"),
         ("口径", "仅汇总无未解决错误的单位；各单位金额先四舍五入到分再相加"),
     ]
     workbook = workbook_name(year, version)
-    fmt.write_xlsx(frames, work / workbook, cover=cover)
-    report_html.write_report(work / REPORT, year=year, version=version, frames=frames, created_at=created_at)
-    fmt.write_json(fmt.datapackage(year, version, frames, created_at), work / DATAPACKAGE)
+    fmt.write_xlsx(con, list(marts.values()), work / workbook, cover=cover)
+    district_yoy = con.sql(f"select * from {marts['yoy_comparison'].relation} where scope = 'district'").pl()
+    report_html.write_report(work / REPORT, year=year, version=version, created_at=created_at, heads=heads,
+                             rows={name: m.rows for name, m in marts.items()}, district_yoy=district_yoy)
+    fmt.write_json(fmt.datapackage(year, version, list(marts.values()), created_at), work / DATAPACKAGE)
     return [*names, workbook, REPORT, DATAPACKAGE]
 
 
+def _records(con: duckdb.DuckDBPyConnection, sql: str) -> list[dict[str, Any]]:
+    cur = con.execute(sql)
+    columns = [d[0] for d in cur.description or ()]
+    return [dict(zip(columns, row, strict=True)) for row in cur.fetchall()]
+
+
 def _manifest(
+    con: duckdb.DuckDBPyConnection,
     work: Path,
     names: list[str],
+    sha256: dict[str, str],
     year: int,
     version: int,
     created_at: str,
-    status: pl.DataFrame,
-    excluded: pl.DataFrame,
+    marts: dict[str, fmt.Mart],
     *,
     rules_version: str,
     parser_version: str,
 ) -> dict[str, Any]:
-    submissions = status.filter(pl.col("sha256").is_not_null()).select(
-        "unit_code", "submission_version", "sha256", pl.col("excluded").not_().alias("published")
-    )
+    status, exclusions = marts["unit_status"].relation, marts["exclusions"].relation
     return {
         "year": year,
         "version": version,
@@ -215,13 +306,16 @@ def _manifest(
             "rules_version": rules_version,
             "duckdb_version": duckdb.__version__,
             "juesuan_version": _package_version(),
-            "submissions": submissions.to_dicts(),
+            "submissions": _records(con, f"select unit_code, submission_version, sha256, not excluded as published "
+                                         f"from {status} where sha256 is not null"),
         },
-        "units_published": status.filter(~pl.col("excluded")).get_column("unit_code").to_list(),
-        "units_excluded": excluded.select("unit_code", "unit_name", "reason_code", "reason", "failed_rules")
-        .to_dicts(),
+        "units_published": [code for (code,) in con.execute(
+            f"select unit_code from {status} where not excluded").fetchall()],
+        "units_excluded": _records(con, f"select unit_code, unit_name, reason_code, reason, failed_rules "
+                                        f"from {exclusions}"),
         "files": [
-            {"path": n, "sha256": sha256_file(work / n), "bytes": (work / n).stat().st_size} for n in names
+            {"path": n, "sha256": sha256.get(n) or sha256_file(work / n), "bytes": (work / n).stat().st_size}
+            for n in names
         ],
     }
 

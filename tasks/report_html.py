@@ -19,6 +19,9 @@ from markupsafe import Markup, escape
 from tasks.publish_formats import is_money, label
 
 TOP_N = 10
+# Rows of a table on the page: a district shows every unit, a province the first rows in published
+# order (the top of a ranking); the page says how many there are and where the rest are.
+PAGE_ROWS = 500
 BASIC, PROJECT = "#3b6ea5", "#e0913a"
 UP, DOWN = "#c0392b", "#2e8b57"  # 增 red, 减 green: the Chinese convention for rises and falls
 
@@ -160,20 +163,23 @@ def yoy_chart(rows: list[dict[str, Any]], *, width: int = 400) -> Markup:
                   + "".join(parts) + "</svg>")
 
 
-def render(*, year: int, version: int, frames: dict[str, pl.DataFrame], created_at: str) -> str:
+def render(*, year: int, version: int, created_at: str, heads: dict[str, pl.DataFrame], rows: dict[str, int],
+           district_yoy: pl.DataFrame) -> str:
+    """The page from each mart's first PAGE_ROWS rows (``heads``, in published order), each mart's row
+    count, and the district rows of yoy_comparison (the year-over-year chart)."""
     from tasks.publish_formats import TABLES
 
-    summary_frame = frames["district_summary"]
+    summary_frame = heads["district_summary"]
     summary = summary_frame.to_dicts()[0] if summary_frame.height else {}
     cards = [(key, name, summary.get(key)) for key, name in CARDS]
     summary_rows = [
         (key, label(key), *cell(key, summary.get(key), summary_frame.schema[key]))
         for key in SUMMARY_ROWS if key in summary_frame.columns
     ]
-    three = frames["rank_three_public"].head(TOP_N).to_dicts()
-    yoy = frames["yoy_comparison"].filter(pl.col("scope") == "district").sort("metric_order").to_dicts()
+    three = heads["rank_three_public"].head(TOP_N).to_dicts()
+    yoy = district_yoy.sort("metric_order").to_dicts()
     titles = {t.name: t.title for t in TABLES}
-    tables = [(name, titles[name], page_table(frames[name], cols)) for name, cols in PAGE_TABLES]
+    tables = [(name, titles[name], page_table(heads[name], cols), rows[name]) for name, cols in PAGE_TABLES]
     return _env.get_template("report.html.j2").render(
         year=year,
         version=version,
@@ -187,9 +193,12 @@ def render(*, year: int, version: int, frames: dict[str, pl.DataFrame], created_
         yoy_svg=yoy_chart(yoy),
         top_n=TOP_N,
         tables=tables,
-        n_excluded=frames["exclusions"].height,
+        n_excluded=rows["exclusions"],
     )
 
 
-def write_report(path: Path, *, year: int, version: int, frames: dict[str, pl.DataFrame], created_at: str) -> None:
-    path.write_text(render(year=year, version=version, frames=frames, created_at=created_at), encoding="utf-8")
+def write_report(path: Path, *, year: int, version: int, created_at: str, heads: dict[str, pl.DataFrame],
+                 rows: dict[str, int], district_yoy: pl.DataFrame) -> None:
+    page = render(year=year, version=version, created_at=created_at, heads=heads, rows=rows,
+                  district_yoy=district_yoy)
+    path.write_text(page, encoding="utf-8")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from decimal import ROUND_HALF_UP, Decimal
 
 import duckdb
@@ -192,3 +193,41 @@ def test_marts_refresh_on_reopen(tmp_path):
     build_district(con)
     assert rows(con, "select count(*) as n from marts.unit_figures")[0]["n"] == 5
     con.close()
+
+
+def scanned(con: duckdb.DuckDBPyConnection, sql: str) -> set[str]:
+    """The warehouse tables a query's plan reads."""
+    (_, plan), = con.execute(f"explain (format json) {sql}").fetchall()
+    found: set[str] = set()
+
+    def walk(node: dict) -> None:
+        table = node.get("extra_info", {}).get("Table")
+        if table:
+            found.add(table.split(".", 1)[1])  # drop the catalog
+        for child in node.get("children", []):
+            walk(child)
+
+    for node in json.loads(plan):
+        walk(node)
+    return found
+
+
+def test_the_publication_inputs_digest_reads_every_table_the_marts_read(district: District):
+    district.con.execute("insert into dq.waiver values ('HLT', 2024, 'DQ-20', '已说明', 'bureau', current_timestamp)")
+    marts = [r[0] for r in district.con.sql(
+        "select view_name from duckdb_views() where schema_name = 'marts' and view_name <> 'publication_inputs'"
+    ).fetchall()]
+    read = set().union(*(scanned(district.con, f"select * from marts.{m} where year = 2024") for m in marts))
+    assert {"core.unit", "staging.figure", "dq.result", "dq.waiver"} <= read
+    assert read <= scanned(district.con, "select * from marts.publication_inputs")
+
+
+def test_the_publication_inputs_digest_ignores_what_a_rerun_rewrites(district: District):
+    digest = "select digest from marts.publication_inputs"
+    before = district.con.sql(digest).fetchall()
+    district.con.execute("update dq.result set run_id = 'another run'")
+    district.con.execute("insert into raw.fetch_attempt (run_id, unit_code, year, url, started_at, outcome) "
+                         "values ('r2', 'EDU', 2024, 'u', current_timestamp, 'not_modified')")
+    assert district.con.sql(digest).fetchall() == before
+    district.con.execute("update staging.figure set value = value + 1 where key = 'meeting_fee'")
+    assert district.con.sql(digest).fetchall() != before

@@ -13,7 +13,9 @@ import polars as pl
 import pytest
 from selectolax.lexbor import LexborHTMLParser as HTMLParser
 
+from tasks import publish as publish_module
 from tasks import publish_formats as fmt
+from tasks import report_html
 from tasks.publish import PublishError, diff_publications, publish, verify, workbook_name
 from tests.publish.conftest import FIGURES_2024, District
 
@@ -253,3 +255,107 @@ def test_every_published_column_has_a_chinese_label_unique_in_its_table(district
         labels = [fmt.label(c) for c in columns]
         assert all(lbl != c for lbl, c in zip(labels, columns, strict=True)), t.name
         assert len(set(labels)) == len(labels), t.name
+
+
+def test_an_unchanged_rerun_does_not_compute_the_marts(district: District, out_root: Path, monkeypatch):
+    first = run(district, out_root)
+
+    def boom(*_a: object) -> None:
+        raise AssertionError("the marts were computed for an unchanged warehouse")
+
+    monkeypatch.setattr(publish_module, "_materialise", boom)
+    again = run(district, out_root)
+    assert (again.version, again.path, again.files, again.new) == (1, first.path, first.files, False)
+
+
+def test_a_change_the_tables_do_not_show_writes_no_new_version(district: District, out_root: Path):
+    run(district, out_root)
+    district.con.execute("update core.unit set contact_email = 'office@example.gov.cn'")  # not published
+    again = run(district, out_root)
+    assert (again.version, again.new) == (1, False)
+    assert sorted(p.name for p in (out_root / "2024").iterdir()) == ["1"]  # the trial build is gone
+    district.con.execute("update staging.figure set value = value + 1 where key = 'meeting_fee'")
+    assert run(district, out_root).version == 2
+
+
+def test_publish_leaves_the_connection_as_it_found_it(district: District, out_root: Path):
+    def state() -> list:
+        return district.con.sql("select current_setting('memory_limit'), (select count(*) from duckdb_tables() "
+                                 "where temporary)").fetchall()
+
+    before = state()
+    run(district, out_root)
+    with pytest.raises(PublishError):
+        run(district, out_root, year=2030)
+    assert state() == before
+
+
+def test_csv_keeps_the_iso_timestamps_and_empty_strings_polars_wrote(district: District, out_root: Path):
+    pub = run(district, out_root)
+    with (pub.path / "unit_status.csv").open(encoding="utf-8-sig", newline="") as f:
+        rows = list(csv.DictReader(f))
+    edu = next(r for r in rows if r["单位编码"] == "EDU")
+    assert edu["获取时间"] == "2025-06-01T00:00:00.000000"
+    assert (edu["是否未纳入"], edu["未纳入原因"]) == ("false", "")  # false; null is an empty field
+
+
+def test_a_table_longer_than_a_sheet_continues_on_the_next(district: District, out_root: Path, monkeypatch):
+    monkeypatch.setattr(fmt, "SHEET_ROWS", 2)
+    monkeypatch.setattr(fmt, "CHUNK_CELLS", 1)  # one row a query
+    pub = run(district, out_root)
+    book = openpyxl.load_workbook(pub.path / workbook_name(2024, 1))
+    expected = mart(district, "unit_figures")
+    parts = ["单位决算数", "单位决算数（2）", "单位决算数（3）"]
+    assert [n for n in book.sheetnames if n.startswith("单位决算数")] == parts
+    codes = []
+    for name in parts:
+        ws = book[name]
+        assert [c.value for c in ws[1]] == [fmt.label(c) for c in expected.columns]
+        assert ws.freeze_panes == "A2" and ws.auto_filter.ref == f"A1:AT{ws.max_row}"
+        codes += [row[1] for row in ws.iter_rows(min_row=2, values_only=True)]
+    assert codes == expected.get_column("unit_code").to_list()
+    contents = {k: v for k, v in book["说明"].iter_rows(values_only=True)}
+    assert contents["单位决算数"].startswith("工作表“单位决算数”至“单位决算数（3）”")
+    assert "共 5 行" in contents["单位决算数"] and "unit_figures.csv" in contents["单位决算数"]
+    assert contents["全区汇总"].startswith("工作表“全区汇总”，共 1 行")
+
+
+def test_an_empty_table_keeps_its_sheet_with_headers(con, out_root: Path):
+    d = District(con)
+    d.unit("X", "某单位")
+    d.submit("X", 2024, FIGURES_2024["EDU"])
+    d.result("X", 2024, "DQ-03", "error", "fail", message="不平衡")
+    pub = publish(con, 2024, out_root, rules_version="r", parser_version="p")
+    ws = openpyxl.load_workbook(pub.path / workbook_name(2024, 1))["单位决算数"]
+    assert ws.max_row == 1 and ws["A1"].value == "年度"
+
+
+def test_xlsx_text_is_escaped_as_excel_reads_it(con, out_root: Path):
+    d = District(con)
+    d.unit("X", "甲&乙<丙>\x01_x0041_\t尾 ")
+    d.submit("X", 2024, FIGURES_2024["EDU"])
+    pub = publish(con, 2024, out_root, rules_version="r", parser_version="p")
+    ws = openpyxl.load_workbook(pub.path / workbook_name(2024, 1))["单位决算数"]
+    # openpyxl leaves Excel's _xHHHH_ escapes as they are; Excel shows \x01 and a literal _x0041_
+    assert ws["C2"].value == "甲&乙<丙>_x0001__x005F_x0041_\t尾 "
+
+
+def test_the_report_lists_the_first_rows_of_a_long_table(district: District, out_root: Path, monkeypatch):
+    monkeypatch.setattr(report_html, "PAGE_ROWS", 2)
+    pub = run(district, out_root)
+    tree = HTMLParser((pub.path / "report.html").read_text(encoding="utf-8"))
+    assert [r.css_first("td").text() for r in tree.css("#table-unit_figures tbody tr")] == ["EDU", "EDU1"]
+    note = tree.css_first("#more-unit_figures").text()
+    assert "共 5 行" in note and "前 2 行" in note and "unit_figures.csv" in note
+    assert tree.css_first("#more-perf_overview") is None  # one row: all of it is on the page
+    # the cards and charts still cover every unit
+    assert tree.css_first("#total-units_excluded").attributes["data-total"] == "3"
+    comparable = mart(district, "yoy_comparison").filter(
+        (pl.col("scope") == "district") & pl.col("change_pct").is_not_null()).height
+    assert comparable > 2 and len(tree.css("svg")[2].css("rect")) == comparable
+
+
+def test_report_shows_every_row_at_district_scale(district: District, out_root: Path):
+    pub = run(district, out_root)
+    tree = HTMLParser((pub.path / "report.html").read_text(encoding="utf-8"))
+    assert len(tree.css("#table-unit_figures tbody tr")) == 5 and not tree.css("p[id^=more-]")
