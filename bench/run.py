@@ -171,7 +171,7 @@ def main(argv: list[str] | None = None) -> int:
                     help="the flow's task runner for fetch+parse (process, dask: fetch and parse run in "
                          "worker processes, out of the timers' reach; the flow's wait for them is fetch_parse_wait)")
     ap.add_argument("--mix", choices=sorted(district.MIXES), default="mixed")
-    ap.add_argument("--server", choices=("stdlib", "memory"), default="stdlib")
+    ap.add_argument("--server", choices=("stdlib", "memory"), default="memory")
     ap.add_argument("--json", action="store_true", help="print only the JSON line")
     ap.add_argument("--no-baseline", action="store_true")
     ap.add_argument("--no-rerun", action="store_true")
