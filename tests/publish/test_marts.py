@@ -218,7 +218,7 @@ def test_the_publication_inputs_digest_reads_every_table_the_marts_read(district
         "select view_name from duckdb_views() where schema_name = 'marts' and view_name <> 'publication_inputs'"
     ).fetchall()]
     read = set().union(*(scanned(district.con, f"select * from marts.{m} where year = 2024") for m in marts))
-    assert {"core.unit", "staging.figure", "dq.result", "dq.waiver"} <= read
+    assert {"core.unit", "staging.document_value", "dq.result", "dq.waiver"} <= read
     assert read <= scanned(district.con, "select * from marts.publication_inputs")
 
 
@@ -229,5 +229,5 @@ def test_the_publication_inputs_digest_ignores_what_a_rerun_rewrites(district: D
     district.con.execute("insert into raw.fetch_attempt (run_id, unit_code, year, url, started_at, outcome) "
                          "values ('r2', 'EDU', 2024, 'u', current_timestamp, 'not_modified')")
     assert district.con.sql(digest).fetchall() == before
-    district.con.execute("update staging.figure set value = value + 1 where key = 'meeting_fee'")
+    district.con.execute("update staging.document_value set meeting_fee = meeting_fee + 1")
     assert district.con.sql(digest).fetchall() != before

@@ -274,7 +274,7 @@ def test_a_change_the_tables_do_not_show_writes_no_new_version(district: Distric
     again = run(district, out_root)
     assert (again.version, again.new) == (1, False)
     assert sorted(p.name for p in (out_root / "2024").iterdir()) == ["1"]  # the trial build is gone
-    district.con.execute("update staging.figure set value = value + 1 where key = 'meeting_fee'")
+    district.con.execute("update staging.document_value set meeting_fee = meeting_fee + 1")
     assert run(district, out_root).version == 2
 
 

@@ -14,7 +14,7 @@ with parts as (
     union all
     select 'staging.report', count(*), sum(hash(*columns(*))) from staging.report
     union all
-    select 'staging.figure', count(*), sum(hash(*columns(*))) from staging.figure
+    select 'staging.document_value', count(*), sum(hash(*columns(*))) from staging.document_value
     union all
     select 'staging.perf_project', count(*), sum(hash(*columns(*))) from staging.perf_project
     union all
