@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import csv
+import zipfile
+
 import openpyxl
 import pytest
 
 from expectations import run_checks, write_check_report, write_unit_feedback
 from expectations.evidence import sentence_at
-from expectations.feedback import load_feedback, safe_name
+from expectations.feedback import iter_feedback, safe_name
 from tests.expectations.helpers import add_unit, doc, fig
 from warehouse import db
 from warehouse.db import memory
@@ -37,21 +40,37 @@ def reports(tmp_path_factory):
     add_unit(con, "JJ002", 2024, basic_doc(CLEAN, "100.00", "60.00", "40.00"))
     db.run(con, "update core.unit set unit_name = $name where unit_code = 'JJ001'", {"name": HOSTILE})
     run_checks(con, year=2024, run_id="t", engine="sql")
+    (out / "units").mkdir()
+    for stale in ("JJ002.html", "JJ002.xlsx"):  # left by a run when JJ002 still had errors
+        (out / "units" / stale).write_bytes(b"DQ-25 error")
     files = write_unit_feedback(con, 2024, out / "units")
     report = write_check_report(con, 2024, out)
-    yield {"out": out, "files": files, "report": report, "units": load_feedback(con, 2024)}
+    yield {"out": out, "files": files, "report": report, "units": list(iter_feedback(con, 2024))}
     con.close()
 
 
 def test_files_per_unit(reports):
     names = sorted(p.name for p in reports["files"])
-    # the clean unit gets its page; only a unit with something to act on gets a workbook
-    assert names == ["JJ001.html", "JJ001.xlsx", "JJ002.html"]
+    # a unit with something to act on gets its page and workbook; the clean unit is listed among
+    # those that passed, and the page an earlier run gave it now says it passed
+    assert names == ["JJ001.html", "JJ001.xlsx", "JJ002.html", "all-clear.list.html"]
     assert all(p.parent == reports["out"] / "units" for p in reports["files"])
+    # a workbook of problems the unit no longer has is not left behind
+    assert not (reports["out"] / "units" / "JJ002.xlsx").exists()
+
+
+def test_clean_units_listed_as_all_clear(reports):
+    listing = (reports["out"] / "units" / "all-clear.list.html").read_text(encoding="utf-8")
+    assert 'id="all-clear"' in listing
+    assert '<tr id="JJ002"><td>JJ002</td><td>JJ002</td><td class="p">全部通过</td>' in listing
+    assert "JJ001" not in listing
 
 
 def test_xlsx_has_rule_message_quote_numbers(reports):
-    book = openpyxl.load_workbook(reports["out"] / "units" / "JJ001.xlsx")
+    path = reports["out"] / "units" / "JJ001.xlsx"
+    assert zipfile.ZipFile(path).testzip() is None
+    book = openpyxl.load_workbook(path)
+    assert book.sheetnames == ["问题清单", "全部规则"]
     ws = book["问题清单"]
     rows = [[c for c in row] for row in ws.iter_rows(min_row=5, values_only=True)]
     dq25 = [r for r in rows if r[0] == "DQ-25"]
@@ -66,6 +85,8 @@ def test_xlsx_has_rule_message_quote_numbers(reports):
     # the hostile unit name stays text, never a formula
     assert ws["A1"].data_type == "s" and ws["A1"].value.startswith("=HYPERLINK")
     assert {r[0] for r in book["全部规则"].iter_rows(min_row=2, values_only=True)} >= {"DQ-25", "DQ-09"}
+    assert ws["A4"].font.b and ws["E5"].alignment.wrap_text and ws["H5"].number_format == "0.00##"
+    assert ws.freeze_panes == "A5" and ws.column_dimensions["F"].width > 60
 
 
 def test_html_quotes_the_units_sentence(reports):
@@ -74,24 +95,41 @@ def test_html_quotes_the_units_sentence(reports):
     assert "其中：<mark>人员经费2940.41万元</mark>，主要用于保障在职人员工资福利。" in html
     assert "<script>" not in html and "&lt;script&gt;" in html
     clean = (reports["out"] / "units" / "JJ002.html").read_text(encoding="utf-8")
-    assert 'id="all-clear"' in clean
+    assert 'id="all-clear"' in clean and 'id="all-clear"' not in html
+    # every rule is listed on both pages, the clean unit's as passed or not applicable
+    assert clean.count("<tr><td>DQ-") == html.count("<tr><td>DQ-") > 40
+    assert "<td>未通过</td>" not in clean and "<td>未通过</td>" in html
 
 
 def test_check_report_matrix_and_links(reports):
     html = reports["report"].read_text(encoding="utf-8")
     assert reports["report"].name == "check_report.html"
     for needle in ("JJ001", "JJ002", "DQ-25", "DQ-01", 'href="units/JJ001.html"', 'href="units/JJ001.xlsx"',
-                   'id="matrix"', 'id="n-errors">1<'):
+                   'href="units/all-clear.list.html#JJ002"', 'id="matrix"', 'id="n-errors">1<'):
         assert needle in html, needle
     assert "<script>" not in html
-    # worst unit first in the matrix
+    # worst unit first in the matrix; a district's units are all there, so no "more units" note
     matrix = html.split('id="matrix"')[1]
     assert matrix.index("JJ001") < matrix.index("JJ002")
+    assert 'id="matrix-more"' not in html and 'href="check_units.csv"' in html
 
 
-def test_load_feedback_orders_errors_first(reports):
+def test_units_csv_lists_every_unit_with_its_conclusion(reports):
+    with (reports["out"] / "check_units.csv").open(encoding="utf-8-sig", newline="") as fh:
+        rows = {r["单位代码"]: r for r in csv.DictReader(fh)}
+    assert set(rows) == {"JJ001", "JJ002"}
+    assert rows["JJ002"]["结论"] == "全部通过" and rows["JJ002"]["反馈表格"] == ""
+    assert rows["JJ002"]["反馈网页"] == "units/all-clear.list.html#JJ002"
+    assert rows["JJ001"]["结论"] == "有错误" and "DQ-25" in rows["JJ001"]["未通过规则"].split()
+    # the hostile name cannot run as a formula when Excel opens the CSV
+    assert rows["JJ001"]["单位名称"] == "'" + HOSTILE
+
+
+def test_iter_feedback_orders_errors_first(reports):
     unit = next(u for u in reports["units"] if u.unit_code == "JJ001")
     assert unit.errors == 1 and unit.issues[0].rule_id == "DQ-25"
+    assert [v[0] for v in unit.verdicts] == sorted(v[0] for v in unit.verdicts)
+    assert next(v for v in unit.verdicts if v[0] == "DQ-25")[2:] == ("error", "fail")
 
 
 @pytest.mark.parametrize("code", ["../evil", "a/b", "", "CON", "单位", "x" * 200, ".hidden"])
