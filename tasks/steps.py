@@ -25,6 +25,10 @@ if TYPE_CHECKING:
 from warehouse import db
 from warehouse.sql import statement
 
+# rows of the run's table artifact: the Prefect UI shows a page of them, and a province has
+# ~12 000 units needing action, which the check report's CSV lists in full
+ARTIFACT_ROWS = 500
+
 
 def new_run_id(kind: str, year: int) -> str:
     return f"{kind}-{year}-{datetime.now():%Y%m%dT%H%M%S}-{uuid.uuid4().hex[:6]}"
@@ -119,9 +123,13 @@ def alert(settings: Settings, year: int, run_id: str, check_report: Path) -> dic
     with db.connect(settings.warehouse) as con:
         summary = send_alerts(con, settings, year, run_id, check_report=check_report)
     counts = ", ".join(f"{k} {v}" for k, v in summary.counts.items())
+    shown = summary.needing_action[:ARTIFACT_ROWS]
+    more = len(summary.needing_action) - len(shown)
     create_table_artifact(
-        key=f"units-needing-action-{year}", table=summary.needing_action,
-        description=f"**{year}: units needing action** ({counts}). Check report: {summary.check_report}",
+        key=f"units-needing-action-{year}", table=shown,
+        description=f"**{year}: units needing action** ({counts})"
+                    + (f"; the first {len(shown)} shown, {more} more" if more else "")
+                    + f". Check report: {summary.check_report} (every unit: check_units.csv beside it)",
     )
     return summary.brief()
 

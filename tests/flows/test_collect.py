@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from tasks import demo
+from tasks import demo, steps
 from tasks.fileserver import serve_directory
 from warehouse import db
 
@@ -21,8 +21,9 @@ def district(tmp_path_factory, prefect_harness):
     from flows.collect import yearly_collection
 
     root = tmp_path_factory.mktemp("district")
-    with serve_directory(root / "files") as base:
+    with serve_directory(root / "files") as base, pytest.MonkeyPatch.context() as patch:
         config = demo.prepare(root, year=YEAR, base_url=base, n_units=15, seed=7)
+        patch.setattr(steps, "ARTIFACT_ROWS", 2)  # a province's list, in small
         first = yearly_collection(year=YEAR, config=str(config))
         with db.connect(root / "warehouse.duckdb", read_only=True) as con:
             counts_after_first = table_counts(con)
@@ -103,3 +104,19 @@ def test_fault_free_units_are_published_and_faulty_ones_excluded(district):
     assert clean <= published
     error_faults = {"DQ-10", "DQ-25", "DQ-29", "DQ-34", "DQ-35", "DQ-40"}
     assert not {c for c, u in units.items() if set(u["faults"]) & error_faults} & published
+
+
+def test_the_runs_artifact_lists_the_first_units_needing_action_and_says_how_many_more(district):
+    from prefect.client.orchestration import get_client
+    from prefect.client.schemas.filters import ArtifactFilter, ArtifactFilterKey
+
+    _, _, first, _, _ = district
+    needing = first["alerts"]["needing_action"]
+    assert needing > 2
+    with get_client(sync_client=True) as client:
+        artifacts = client.read_artifacts(
+            artifact_filter=ArtifactFilter(key=ArtifactFilterKey(any_=[f"units-needing-action-{YEAR}"])))
+    earliest = min(artifacts, key=lambda a: a.created)
+    rows = json.loads(earliest.data) if isinstance(earliest.data, str) else earliest.data
+    assert len(rows) == 2 and {"unit_code", "action"} <= set(rows[0])
+    assert f"{needing - 2} more" in earliest.description
