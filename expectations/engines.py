@@ -1,20 +1,19 @@
-"""Running the rule SQL: the plain DuckDB engine, and the query shapes both engines share.
+"""Running the rule SQL: the findings both engines judge, and the query shapes they share.
 
-Both engines execute exactly the same text per rule: the rule's SQL, pointed at the run's
-materialised facts (:mod:`expectations.facts`; run inside ``facts.materialised``), restricted to
-the run's batch (every current unit of one year, in one batch) and split into failures and
-rounding tails by the same predicate. The GX engine (``gx_engine``) hands these queries to
-``UnexpectedRowsExpectation``; this module runs them directly.
+Each rule's SQL, pointed at the run's materialised facts (:mod:`expectations.facts`; run inside
+``facts.materialised``) and restricted to the run's batch (every current unit of one year), runs
+once straight in DuckDB (:func:`run_sql`): its rows, failures and rounding tails, go to the
+findings table without passing through Python. The GX engine (``gx_engine``) then validates the
+same text, restricted to failures, as ``UnexpectedRowsExpectation``s and must count exactly the
+failures stored here.
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
-from decimal import Decimal
+from collections.abc import Sequence
 from typing import Any
 
 import duckdb
-import polars as pl
 
 from expectations.catalogue import Rule
 from expectations.facts import SCHEMA, rewrite
@@ -23,13 +22,11 @@ from expectations.results import Finding
 # What separates a failure from a rounding tail the rule also returned (see Finding.is_failure).
 FAILURE_SQL = "difference is null or abs(difference) > coalesce(tolerance, 0)"
 
-# Numbers travel as the text of a DECIMAL(18, 6) and become Decimal again in to_findings: GX would
-# otherwise turn each Decimal into a float for its result store, calling inspect.stack() per value
-# to warn about precision (most of a GX run's time), and money never passes through float.
+# Every number as a DECIMAL(18, 6), as dq.result keeps it: money never passes through float.
 _NUMBERS = ("observed", "expected", "difference", "tolerance")
 _COLUMNS = (
     "unit_code, year, sha256, "
-    + ", ".join(f"{n}::decimal(18, 6)::varchar as {n}" for n in _NUMBERS)
+    + ", ".join(f"{n}::decimal(18, 6) as {n}" for n in _NUMBERS)
     + ", detail::varchar as detail, figure_keys::varchar as figure_keys"
 )
 
@@ -47,62 +44,33 @@ def batch_query(year: int) -> str:
     )
 
 
-def rule_query(rule: Rule, *, failures: bool | None, batch: str = "{batch}") -> str:
-    """The rule's rows inside the batch; ``failures`` picks failures or rounding tails (None: both).
+def rule_query(rule: Rule, *, batch: str = "{batch}", flag: bool = False) -> str:
+    """The rule's failing rows inside the batch, or with ``flag`` every row it returned (failures
+    and rounding tails) and an ``is_failure`` column telling them apart.
 
     ``batch`` is GX's ``{batch}`` placeholder (which GX replaces with ``(<query>) AS subselect``)
-    or that same text for the plain engine."""
+    or that same text for the plain run."""
     assert rule.sql is not None, rule.id
-    predicate = "true" if failures is None else FAILURE_SQL if failures else f"not ({FAILURE_SQL})"
+    columns, predicate = (f"{_COLUMNS}, ({FAILURE_SQL}) as is_failure", "true") if flag else (_COLUMNS, FAILURE_SQL)
     return (
-        f"select {_COLUMNS} from (\nselect r.* from (\n{rewrite(rule.sql)}\n) r\n"
+        f"select {columns} from (\nselect r.* from (\n{rewrite(rule.sql)}\n) r\n"
         f"join {batch} using (unit_code, year, sha256)\n) where {predicate}"
     )
 
 
-def _dec(value: Any) -> Decimal | None:
-    return None if value is None else Decimal(value)
-
-
 def to_findings(rows: Sequence[Sequence[Any]]) -> list[Finding]:
-    """Findings from rows in _COLUMNS order (numbers as text), in a stable order."""
+    """Findings from rows in _COLUMNS order, in a stable order."""
     return sorted(
-        (Finding(u, y, sha, _dec(o), _dec(e), _dec(d), _dec(t), detail, keys)
-         for u, y, sha, o, e, d, t, detail, keys in rows),
+        (Finding(*row) for row in rows),
         key=lambda f: (f.unit_code, f.year, f.sha256, f.detail, f.figure_keys, str(f.observed)),
     )
 
 
-# Where both engines leave the rows their rules returned (numbers as text, as in _COLUMNS), in the
-# run's scratch ``dq_facts`` database: the findings of 100 000 units never sit in Python at once;
-# the runner reads them back one chunk of units at a time (:func:`read_findings`).
+# Where the rules' rows wait (in _COLUMNS order), in the run's scratch ``dq_facts``
+# database: the findings of 100 000 units never sit in Python at once; the runner reads back one
+# chunk of units at a time (:func:`read_findings`), and only the units with findings.
 FINDINGS = f"{SCHEMA}.finding"
-_FINDING_COLUMNS = ("rule_id", "unit_code", "year", "sha256", *_NUMBERS, "detail", "figure_keys")
-
-
-def new_findings(con: duckdb.DuckDBPyConnection) -> None:
-    """An empty findings table (inside ``facts.materialised``)."""
-    con.execute(
-        f"create or replace table {FINDINGS} (rule_id varchar, unit_code varchar, year integer, sha256 varchar, "
-        + ", ".join(f"{n} varchar" for n in _NUMBERS) + ", detail varchar, figure_keys varchar)"
-    ).fetchall()
-
-
-def store_findings(con: duckdb.DuckDBPyConnection, rule_id: str, rows: Sequence[Mapping[str, Any]]) -> None:
-    """Append one rule's rows (mappings with the _COLUMNS names, as GX returns them)."""
-    if not rows:
-        return
-    frame = pl.DataFrame(
-        {"rule_id": [rule_id] * len(rows),
-         **{c: [row[c] for row in rows] for c in _FINDING_COLUMNS[1:]}},
-        schema={c: pl.Int32 if c == "year" else pl.String for c in _FINDING_COLUMNS},
-    )
-    name = f"incoming_finding_{id(frame)}"
-    con.register(name, frame)
-    try:
-        con.execute(f"insert into {FINDINGS} select * from {name}").fetchall()
-    finally:
-        con.unregister(name)
+_FINDING_COLUMNS = ("unit_code", "year", "sha256", *_NUMBERS, "detail", "figure_keys")
 
 
 def read_findings(
@@ -111,7 +79,7 @@ def read_findings(
     """The findings of the units ``first_unit``..``last_unit``, by (rule id, unit, sha256), each
     list in to_findings order."""
     rows = con.execute(
-        f"select rule_id, {', '.join(_FINDING_COLUMNS[1:])} from {FINDINGS} "
+        f"select rule_id, {', '.join(_FINDING_COLUMNS)} from {FINDINGS} "
         "where unit_code between $lo and $hi order by rule_id, unit_code, sha256",
         {"lo": first_unit, "hi": last_unit},
     ).fetchall()
@@ -121,19 +89,29 @@ def read_findings(
     return {k: to_findings(v) for k, v in grouped.items()}
 
 
+def failure_counts(con: duckdb.DuckDBPyConnection) -> dict[str, int]:
+    """Failing rows stored per rule (rules without any are absent)."""
+    return dict(con.execute(
+        f"select rule_id, count(*) from {FINDINGS} where is_failure group by rule_id"
+    ).fetchall())
+
+
 def run_sql(con: duckdb.DuckDBPyConnection, rules: Sequence[Rule], year: int) -> int:
     """Every rule's rows (failures and tails) into :data:`FINDINGS`, straight from DuckDB: one
-    query per rule, failures and tails told apart by Finding.is_failure, the predicate the GX
-    engine puts in SQL. (One UNION of all rules was slower: the planner expands the staging views
-    once per branch.) Returns the number of rows."""
+    query per rule. (One UNION of all rules was slower: the planner expands the staging views once
+    per branch.) Returns the number of rows."""
     batch = f"({batch_query(year)}) AS subselect"
-    new_findings(con)
+    con.execute(
+        f"create or replace table {FINDINGS} (rule_id varchar, unit_code varchar, year integer, "
+        "sha256 varchar, " + ", ".join(f"{n} decimal(18, 6)" for n in _NUMBERS)
+        + ", detail varchar, figure_keys varchar, is_failure boolean)"
+    ).fetchall()
     for rule in rules:
         if rule.sql is None:
             continue
         try:
             con.execute(
-                f"insert into {FINDINGS} select '{rule.id}', * from ({rule_query(rule, failures=None, batch=batch)})"
+                f"insert into {FINDINGS} select '{rule.id}', * from ({rule_query(rule, batch=batch, flag=True)})"
             ).fetchall()
         except duckdb.Error as exc:
             raise RuleSQLError(f"{rule.id}: its SQL failed: {exc}") from exc

@@ -11,11 +11,13 @@ from __future__ import annotations
 
 import re
 from collections import defaultdict
+from collections.abc import Iterable
 from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
 import duckdb
+import polars as pl
 
 from expectations.facts import rewrite
 from expectations.results import Finding, num
@@ -50,27 +52,38 @@ ByToken = dict[str, list[Stated]]
 
 
 def load_figures(
-    con: duckdb.DuckDBPyConnection, year: int, units: tuple[str, str] | None = None
+    con: duckdb.DuckDBPyConnection, year: int, wanted: Iterable[tuple[str, str]] | None = None,
+    units: tuple[str, str] | None = None,
 ) -> dict[str, ByToken]:
-    """The figures of the year's current submissions (of the units ``units[0]``..``units[1]``
-    when given): by document, then by token, in document order, at most a few per token
-    (evidence shows no more)."""
+    """The figures of the year's current submissions (only the (sha256, token) pairs ``wanted``
+    of the units ``units[0]``..``units[1]`` when given): by document, then by token, in document
+    order, at most a few per token (evidence shows no more); inside
+    ``facts.materialised``."""
     where = "" if units is None else " and unit_code between $lo and $hi"
-    params: dict[str, Any] = {"year": year}
+    query = rewrite(
+        "select sha256, key, kind, value, measure, snippet, span_start, span_end, source, reason_text(snippet) "
+        "from (select *, case when kind = 'value' then key else key || '@' || kind end as token "
+        f"      from staging.rule_figure where year = $year{where}) "
+        + ("semi join incoming_wanted using (sha256, token) " if wanted is not None else "")
+        + "qualify row_number() over (partition by sha256, token order by span_start, seq) <= $per_token "
+        "order by sha256, span_start, seq"
+    )
+    params: dict[str, Any] = {"year": year, "per_token": _MAX_PER_KEY}
     if units is not None:
         params.update(lo=units[0], hi=units[1])
-    rows = con.execute(rewrite(
-        "select sha256, key, kind, value, measure, snippet, span_start, span_end, source, "
-        f"reason_text(snippet) from staging.rule_figure where year = $year{where} "
-        "order by sha256, span_start, seq"),
-        params,
-    ).fetchall()
+    if wanted is None:
+        rows = con.execute(query, params).fetchall()
+    else:
+        con.register("incoming_wanted", pl.DataFrame(list(wanted), schema={"sha256": pl.String, "token": pl.String},
+                                                     orient="row"))
+        try:
+            rows = con.execute(query, params).fetchall()
+        finally:
+            con.unregister("incoming_wanted")
     out: dict[str, ByToken] = defaultdict(lambda: defaultdict(list))
     for sha, key, kind, value, measure, snippet, start, end, source, reason in rows:
         s = Stated(key, kind, value, measure, snippet, (start, end), source, reason)
-        same = out[sha][s.token]
-        if len(same) < _MAX_PER_KEY:
-            same.append(s)
+        out[sha][s.token].append(s)
     return {sha: dict(by_token) for sha, by_token in out.items()}
 
 

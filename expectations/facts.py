@@ -49,17 +49,31 @@ def materialised(con: duckdb.DuckDBPyConnection, year: int) -> Iterator[None]:
 
     ``dq_facts`` is a scratch database file in a temporary folder, removed afterwards: an
     in-memory one keeps its tables uncompressed and resident (~40 KB a unit, 4 GB for 100 000
-    units), a file is compressed (~5×) and DuckDB's buffer manager can let its pages go."""
+    units), a file is compressed (~5×) and DuckDB's buffer manager can let its pages go.
+
+    Under the warehouse's memory limit (``warehouse.db.MEMORY_LIMIT``) the views are materialised
+    on one thread: at 100 000 units ``unit_fact``'s DISTINCT over 5 million rows ran out of memory
+    in one run of three on two threads (in none of seven on one, for about the same CPU time). Inside the
+    block queries do not keep insertion order (``preserve_insertion_order``): nothing here relies
+    on it, and keeping it makes DuckDB buffer whole results. Both settings are restored after."""
     con.execute(f"detach database if exists {SCHEMA}").fetchall()
+    threads, ordered = con.execute(
+        "select current_setting('threads'), current_setting('preserve_insertion_order')").fetchone()  # type: ignore[misc]
     with tempfile.TemporaryDirectory(prefix="juesuan-dq-facts-") as scratch:
         path = str(Path(scratch) / f"{SCHEMA}.duckdb").replace("'", "''")
         con.execute(f"attach '{path}' as {SCHEMA}").fetchall()
+        con.execute("set preserve_insertion_order = false").fetchall()
         try:
-            for view, where in VIEWS.items():
-                con.execute(
-                    f"create table {SCHEMA}.{view} as select * from staging.{view} where {where}",
-                    {"year": year} if "$year" in where else None,
-                ).fetchall()
+            con.execute("set threads = 1").fetchall()
+            try:
+                for view, where in VIEWS.items():
+                    con.execute(
+                        f"create table {SCHEMA}.{view} as select * from staging.{view} where {where}",
+                        {"year": year} if "$year" in where else None,
+                    ).fetchall()
+            finally:
+                con.execute(f"set threads = {int(threads)}").fetchall()
             yield
         finally:
+            con.execute(f"set preserve_insertion_order = {bool(ordered)}").fetchall()
             con.execute(f"detach database if exists {SCHEMA}").fetchall()

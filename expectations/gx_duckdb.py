@@ -1,14 +1,11 @@
 """Workarounds that make Great Expectations 1.24's SQL path work on DuckDB (see STACK.md).
 
-Kept in one module, applied once, and pinned by tests/expectations/test_gx_duckdb.py:
+Kept in one module, applied once, and pinned by tests/expectations/test_engines.py:
 
 1. ``SqlAlchemyExecutionEngine.execute_query`` returns a live cursor result after releasing the
    pooled connection; duckdb-engine then yields no rows, every metric errors with "list index out
    of range" and each expectation looks failed. We buffer the rows before the release.
-2. Query metrics fetch at most ``MAX_RESULT_RECORDS`` (200) unexpected rows; a rule failing for
-   more units than that would lose findings, so we lift the cap (the row count is checked against
-   the rows returned by the caller).
-3. GX talks to the caller's own DuckDB connection (a cursor on it, wrapped the way duckdb-engine
+2. GX talks to the caller's own DuckDB connection (a cursor on it, wrapped the way duckdb-engine
    wraps its connections), so checks see the same database, in-memory ones included, and never
    open the warehouse file a second time (DuckDB allows one writer).
 
@@ -21,7 +18,6 @@ from typing import Any
 
 import duckdb
 import duckdb_engine
-import great_expectations.expectations.metrics.query_metric_provider as _query_metrics
 from great_expectations.execution_engine.sqlalchemy_execution_engine import SqlAlchemyExecutionEngine
 from sqlalchemy.pool import StaticPool
 
@@ -41,7 +37,6 @@ def _buffered_execute_query(self: SqlAlchemyExecutionEngine, query: Any) -> Any:
 def apply() -> None:
     """Idempotent."""
     SqlAlchemyExecutionEngine.execute_query = _buffered_execute_query  # type: ignore[method-assign]
-    _query_metrics.MAX_RESULT_RECORDS = 10**9  # type: ignore[misc]
 
 
 def engine_kwargs(con: duckdb.DuckDBPyConnection) -> dict[str, Any]:

@@ -1,10 +1,19 @@
-"""The Great Expectations engine: one suite, one ``UnexpectedRowsExpectation`` per SQL rule (plus
-an ``info`` one for its rounding tails), validated over one whole-year batch of all units; the
-rows they return go to the run's findings table (``engines.FINDINGS``).
+"""The Great Expectations engine: one suite, one :class:`RuleExpectation` per SQL rule (its failing
+rows must not exist, at the rule's severity), validated over one whole-year batch of all units.
 
-GX reports metric errors in ``exception_info`` rather than raising, so an errored expectation is
-turned into :class:`GXRuleError` here instead of being read as "failed". Data Docs are built into
-``data_docs_dir`` when asked.
+GX decides which rules failed and for how many rows; the rows themselves are the ones
+:func:`engines.run_sql` stored from the very same SQL, and GX's count for each rule must equal the
+stored failures (else :class:`GXRuleError`). The expectation is GX's ``UnexpectedRowsExpectation``
+computing only its row count: the stock one also fetches the rows (a second run of every rule) and
+hands them back value by value through GX's result store, which cost more than the checks
+themselves and grew with the units, while Data Docs show only the count. Rounding tails (rows
+within tolerance) decide no verdict, so they have no expectation: one would read as "failed"
+whenever a tail exists.
+
+Importing this module imports great_expectations (~5 s): the runner imports it only for
+``engine="gx"``. GX reports metric errors in ``exception_info`` rather than raising, so an
+errored expectation is turned into :class:`GXRuleError` here instead of being read as "failed".
+Data Docs are built into ``data_docs_dir`` when asked.
 """
 
 from __future__ import annotations
@@ -12,32 +21,42 @@ from __future__ import annotations
 import logging
 from collections.abc import Sequence
 from pathlib import Path
-from typing import Any
+from typing import Any, ClassVar
 
 import duckdb
+import great_expectations as gx
+import great_expectations.expectations as gxe
+from great_expectations.data_context.types.base import ProgressBarsConfig
 
+from expectations import gx_duckdb
 from expectations.catalogue import Rule
-from expectations.engines import batch_query, new_findings, rule_query, store_findings
+from expectations.engines import batch_query, failure_counts, rule_query
 
 _SEVERITY = {"error": "critical", "warning": "warning"}
-# Unexpected rows Data Docs show per expectation (the observed count gives the total).
-DOCS_SAMPLE_ROWS = 50
 
 
 class GXRuleError(RuntimeError):
-    """An expectation raised inside GX (bad SQL, missing view): a broken check, not a failure."""
+    """An expectation raised inside GX (bad SQL, missing view), or GX and the stored findings
+    disagree: a broken check, not a failure."""
+
+
+class RuleExpectation(gxe.UnexpectedRowsExpectation):
+    """A catalogue rule: its query (``engines.rule_query``) returns no failing row. Observed value:
+    the number of failing rows."""
+
+    metric_dependencies: ClassVar[tuple[str, ...]] = ("unexpected_rows_query.row_count",)
+
+    def _validate(self, metrics: dict, runtime_configuration: dict | None = None,
+                  execution_engine: Any = None) -> dict:
+        count = metrics["unexpected_rows_query.row_count"]
+        return {"success": count == 0, "result": {"observed_value": count}}
 
 
 def run_gx(
     con: duckdb.DuckDBPyConnection, rules: Sequence[Rule], year: int, *, data_docs_dir: Path | None = None
 ) -> int:
-    """Every rule's rows into ``engines.FINDINGS`` (as :func:`engines.run_sql`); returns their number."""
-    import great_expectations as gx
-    import great_expectations.expectations as gxe
-    from great_expectations.data_context.types.base import ProgressBarsConfig
-
-    from expectations import gx_duckdb
-
+    """Validate every SQL rule through GX against the findings :func:`engines.run_sql` stored
+    (inside ``facts.materialised``); returns the number of failing rows GX counted."""
     gx_duckdb.apply()
     logging.getLogger("great_expectations").setLevel(logging.WARNING)
     context = gx.get_context(mode="ephemeral")
@@ -51,29 +70,24 @@ def run_gx(
     # All expectations at construction: suite.add_expectation re-serialises the stored suite each
     # time (quadratic in the number of rules).
     suite = context.suites.add(gx.ExpectationSuite(name=f"juesuan_dq_{year}", expectations=[
-        gxe.UnexpectedRowsExpectation(
-            unexpected_rows_query=rule_query(rule, failures=failures),
-            severity=_SEVERITY[rule.severity] if failures else "info",  # type: ignore[arg-type]  # coerced
-            description=f"{rule.id} {rule.title}" + ("" if failures else " (尾差,允许范围内)"),
-            meta={"rule_id": rule.id, "failures": failures},
+        RuleExpectation(
+            unexpected_rows_query=rule_query(rule),
+            severity=_SEVERITY[rule.severity],  # type: ignore[arg-type]  # coerced
+            description=f"{rule.id} {rule.title}",
+            meta={"rule_id": rule.id},
         )
-        for rule in rules if rule.sql is not None for failures in (True, False)
+        for rule in rules if rule.sql is not None
     ]))
     validation = context.validation_definitions.add(
         gx.ValidationDefinition(name=f"dq_{year}", data=batch, suite=suite)
     )
     checkpoint = context.checkpoints.add(
-        gx.Checkpoint(name=f"dq_{year}", validation_definitions=[validation], actions=[],
-                      result_format={"result_format": "COMPLETE"})
+        gx.Checkpoint(name=f"dq_{year}", validation_definitions=[validation], actions=[])
     )
     outcome = checkpoint.run()
-    # COMPLETE is the only format that hands back the unexpected rows. Each expectation's rows go
-    # to the findings table as soon as they are read and are then cut down to a sample, in the
-    # result and in the context's (in-memory) validation store, so neither holds 100 000 units'
-    # rows while the runner judges them, and Data Docs (built afterwards) render a sample.
-    new_findings(con)
-    stored = 0
-    for key, run_result in outcome.run_results.items():
+    stored = failure_counts(con)
+    counted = 0
+    for run_result in outcome.run_results.values():
         for res in run_result.results:
             meta = (res.expectation_config.meta if res.expectation_config else None) or {}
             rule_id = str(meta.get("rule_id"))
@@ -82,17 +96,11 @@ def run_gx(
                 isinstance(v, dict) and v.get("raised_exception") for v in info.values()
             ):
                 raise GXRuleError(f"{rule_id}: the expectation errored inside GX: {_first_message(info)}")
-            details = res.result.get("details") or {}
-            rows = details.get("unexpected_rows") or []
-            if len(rows) != res.result.get("observed_value", len(rows)):
-                raise GXRuleError(f"{rule_id}: GX returned {len(rows)} of {res.result['observed_value']} rows")
-            store_findings(con, rule_id, rows)
-            stored += len(rows)
-            if len(rows) > DOCS_SAMPLE_ROWS:
-                details["unexpected_rows"] = rows[:DOCS_SAMPLE_ROWS]
-                details["unexpected_rows_shown"] = f"{DOCS_SAMPLE_ROWS} of {len(rows)}"
-            del rows
-        context.validation_results_store.set(key, run_result)
+            observed = res.result.get("observed_value")
+            if observed != stored.get(rule_id, 0):
+                raise GXRuleError(f"{rule_id}: GX counted {observed} failing rows, the findings hold "
+                                  f"{stored.get(rule_id, 0)}")
+            counted += observed
     if data_docs_dir is not None:
         context.add_data_docs_site(
             site_name="juesuan",
@@ -104,7 +112,7 @@ def run_gx(
             },
         )
         context.build_data_docs(site_names=["juesuan"])
-    return stored
+    return counted
 
 
 def _first_message(info: dict[str, Any]) -> str:

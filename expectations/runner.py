@@ -4,15 +4,24 @@ For every current unit of the year and every rule: not_applicable when the rule 
 not meant for the unit's type, or its inputs are not stated; otherwise fail when the engine found
 a failing row (a warning becomes ``waived`` when a bureau waiver or the document's own reason
 explains it), else pass (with a note when a rounding tail was within tolerance). A re-run over the
-same documents rewrites identical rows and deletes stale ones for the same units and year.
+same documents leaves identical rows (under the new run id) and deletes stale ones for the same
+units and year.
+
+Most unit × rule pairs have no findings: their verdict depends only on the rule, the unit's type
+and the facts it states, so SQL writes them (``warehouse/sql/dq_merge_verdicts.sql``) from per-run
+scratch tables (:func:`_prepare`) with the evidence ``{}``: the figures a passing rule read stay in
+``staging.figure`` instead of being copied into ~45 rows per document that nobody reads (feedback,
+alerts and reports quote the evidence of fail / waived rows only). Only the pairs with findings go
+through :func:`_judge` in Python and keep their figures and findings as evidence. The RuleResults
+``keep="all"`` returns (a handful of units: ``check_document``, tests) still quote the figures.
 """
 
 from __future__ import annotations
 
-import json
+import gc
 import time
-from collections import Counter
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
 from dataclasses import replace
 from datetime import datetime
 from decimal import Decimal
@@ -25,16 +34,19 @@ import polars as pl
 from expectations import evidence as ev
 from expectations.catalogue import Rule, load_catalogue, rules_version
 from expectations.engines import read_findings, run_sql
-from expectations.facts import materialised, rewrite
+from expectations.facts import SCHEMA, materialised, rewrite
 from expectations.results import CheckRunSummary, Finding, RuleResult, Status, fmt
+from warehouse import db
+from warehouse.sql import statement
 
 _DEC = pl.Decimal(18, 6)
-# Units judged and written at a time: memory stays flat in the number of units.
+# Units judged and written at a time, a transaction each (see _write_chunk).
 CHUNK_UNITS = 2000
 Keep = Literal["all", "failures", "none"]
-# A dq.result row without run_id, in _SCHEMA order (the unit of work of evaluate and _write_rows).
-Row = tuple[str, int, str, str, str, str, Decimal | None, Decimal | None, Decimal | None, Decimal | None,
-            str, str, str | None]
+# (kind, message) of a rule for a document before its findings count: see _plan.
+Plan = tuple[str, str]
+# combo (dq_facts.scope) → rule id → plan
+Plans = dict[int, dict[str, Plan]]
 _SCHEMA: dict[str, Any] = {"unit_code": pl.String, "year": pl.Int32, "sha256": pl.String, "rule_id": pl.String,
            "severity": pl.String, "status": pl.String, "observed": _DEC, "expected": _DEC,
            "difference": _DEC, "tolerance": _DEC, "message": pl.String, "evidence": pl.String,
@@ -59,10 +71,11 @@ def run_checks(
     ``staging.document_text`` (or ``texts``, sha256 → text, when the caller passes them).
     ``submission_level=False`` is for a single file (``check_document``).
 
-    The engine's rows wait in DuckDB (``engines.FINDINGS``); units are judged and written
-    ``chunk_units`` at a time, a transaction per chunk (see :func:`_replace_rows`). ``keep`` is what ``.results`` holds: every
-    :class:`RuleResult` ("all", for a handful of units), only the fail / waived ones
-    ("failures"), or none ("none": a province-wide run); the summary's counts cover every row."""
+    The rules' rows wait in DuckDB (``engines.FINDINGS``); units are judged and written
+    ``chunk_units`` at a time, a transaction per chunk (see :func:`_write_chunk`). ``keep`` is what
+    ``.results`` holds: every :class:`RuleResult` ("all", for a handful of units), only the fail /
+    waived ones ("failures"), or none ("none": a province-wide run); the summary's counts cover
+    every row."""
     started = time.perf_counter()
     started_at = datetime.now()
     rules = load_catalogue()
@@ -73,18 +86,15 @@ def run_checks(
     version = rules_version()
     docs = str(data_docs_dir) if data_docs_dir is not None and engine == "gx" else None
     kept: list[RuleResult] = []
-    tally: Counter[tuple[str, str]] = Counter()
-    n_units = 0
     with materialised(con, year):
-        if engine == "sql":
-            run_sql(con, rules, year)
-        else:
+        run_sql(con, rules, year)
+        if engine == "gx":
             from expectations.gx_engine import run_gx
 
             run_gx(con, rules, year, data_docs_dir=data_docs_dir)
-        units = [u for (u,) in con.execute(rewrite(
-            "select distinct unit_code from staging.current_submission "
-            "where year = $year and parse_status = 'parsed' order by unit_code"), {"year": year}).fetchall()]
+        plans = _prepare(con, rules, year, submission_level)
+        units = [u for (u,) in con.execute(
+            f"select distinct unit_code from {SCHEMA}.scope order by unit_code").fetchall()]
         waivers = dict(
             ((u, r), reason) for u, r, reason in con.execute(
                 "select unit_code, rule_id, reason from dq.waiver where year = $year", {"year": year}
@@ -92,14 +102,13 @@ def run_checks(
         )
         for i in range(0, len(units), max(1, chunk_units)):
             chunk = (units[i], units[min(i + chunk_units, len(units)) - 1])
-            rows, results, n = evaluate(con, rules, year=year, submission_level=submission_level,
-                                        texts=texts, units=chunk, waivers=waivers, keep=keep)
-            n_units += n
-            tally.update((r[5], r[4]) for r in rows)
-            kept += results
-            _replace_rows(con, rows, run_id, year=year, units=chunk)
-            del rows, results
-        con.execute(
+            kept += _write_chunk(con, rules, plans, year=year, run_id=run_id, units=chunk, waivers=waivers,
+                                 submission_level=submission_level, texts=texts, keep=keep)
+        n_units = db.scalar(con, f"select count(*) from {SCHEMA}.scope")
+        tally = dict(((status, severity), n) for status, severity, n in con.execute(
+            f"select status, severity, count(*) from dq.result semi join {SCHEMA}.scope using (unit_code, sha256) "
+            "where year = $year group by all", {"year": year}).fetchall())
+        db.run(con,
             "insert or replace into dq.run values ($run_id, $year, $started, current_timestamp, $version, "
             "$engine, $docs, $n)",
             {"run_id": run_id, "year": year, "started": started_at, "version": version, "engine": engine,
@@ -107,79 +116,148 @@ def run_checks(
         )
     return CheckRunSummary(run_id=run_id, year=year, engine=engine, rules_version=version, units=n_units,
                            results=kept, seconds=time.perf_counter() - started, data_docs=docs,
-                           tally=dict(tally))
+                           tally=tally)
+
+
+def _prepare(con: duckdb.DuckDBPyConnection, rules: list[Rule], year: int, submission_level: bool) -> Plans:
+    """The scratch tables (in ``dq_facts``) the verdicts written in SQL come from: the documents
+    with their combo of unit type and required facts (``scope``), what each combo gets from each
+    rule that found nothing there (``plan``) and each rule's severity (``rule``). Returns the plans
+    by combo (:func:`_plan`)."""
+    required = sorted({f for rule in rules for f in rule.required_facts()})
+    db.run(con, rewrite(statement("dq_scope")), {"year": year, "facts": required})
+    plans = {combo: dict(zip([r.id for r in rules], _plan(rules, unit_type, set(facts)), strict=True))
+             for combo, unit_type, facts in con.execute(
+                 f"select distinct combo, unit_type, facts from {SCHEMA}.scope").fetchall()}
+    _table(con, "plan", pl.DataFrame(
+        [(combo, rule_id, "pass" if kind == "check" else "not_applicable", message)
+         for combo, by_rule in plans.items() for rule_id, (kind, message) in by_rule.items()],
+        orient="row", schema={"combo": pl.Int64, "rule_id": pl.String, "status": pl.String, "message": pl.String}))
+    _table(con, "rule", pl.DataFrame({"rule_id": [r.id for r in rules],
+                                      "severity": [_severity(r, submission_level) for r in rules]}))
+    return plans
+
+
+def _table(con: duckdb.DuckDBPyConnection, name: str, frame: pl.DataFrame) -> None:
+    con.register("incoming_frame", frame)
+    try:
+        db.run(con, f"create or replace table {SCHEMA}.{name} as select * from incoming_frame")
+    finally:
+        con.unregister("incoming_frame")
+
+
+def _write_chunk(
+    con: duckdb.DuckDBPyConnection,
+    rules: list[Rule],
+    plans: Plans,
+    *,
+    year: int,
+    run_id: str,
+    units: tuple[str, str],
+    waivers: Mapping[tuple[str, str], str],
+    submission_level: bool,
+    texts: Mapping[str, str] | None,
+    keep: Keep,
+) -> list[RuleResult]:
+    """The verdicts of the units ``units[0]``..``units[1]`` in place of their earlier ones, in one
+    transaction of its own: one transaction for a whole province would hold every uncommitted row
+    (and its key) in memory. A run that dies half way leaves each unit with either its old or its
+    new verdicts, and no ``dq.run`` row (so the next collection checks again, tasks/freshness.py).
+    Returns the RuleResults ``keep`` asks for."""
+    with _without_gc():
+        judged = evaluate(con, rules, plans, year=year, submission_level=submission_level, units=units,
+                          waivers=waivers, texts=texts)
+    frame = pl.DataFrame([_row(r) for r in judged], schema=_SCHEMA, orient="row")
+    params = {"year": year, "lo": units[0], "hi": units[1]}
+    con.register("incoming_result", frame)
+    try:
+        with db.transaction(con):
+            db.run(con, statement("dq_delete_verdicts"), params)
+            db.run(con, statement("dq_merge_verdicts"), {**params, "run_id": run_id})
+    finally:
+        con.unregister("incoming_result")
+    if keep == "none":
+        return []
+    if keep == "failures":
+        kept = [r for r in judged if r.status in ("fail", "waived")]
+    else:
+        done = {(r.rule_id, r.unit_code, r.sha256) for r in judged}
+        kept = [*judged, *_planned_results(con, rules, plans, year, units, done, submission_level)]
+    return sorted(kept, key=lambda r: (r.unit_code, r.sha256, r.rule_id))
+
+
+@contextmanager
+def _without_gc() -> Iterator[None]:
+    """No cyclic garbage collection in the block: judging a chunk allocates tens of thousands of objects without
+    cycles (findings, figures, results), and with GX's modules in the heap the full collections they
+    trigger took 40 % of the time. Collection resumes after the chunk."""
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if enabled:
+            gc.enable()
+
+
+def _row(r: RuleResult) -> tuple[Any, ...]:
+    return (r.unit_code, r.year, r.sha256, r.rule_id, r.severity, r.status, r.observed, r.expected, r.difference,
+            r.tolerance, r.message, r.evidence_json(), r.explanation)
+
+
+def _planned_results(
+    con: duckdb.DuckDBPyConnection, rules: list[Rule], plans: Plans, year: int, units: tuple[str, str],
+    judged: set[tuple[str, str, str]], submission_level: bool,
+) -> list[RuleResult]:
+    """The verdicts dq_merge_verdicts planned for these units (all but the ``judged`` rule × unit ×
+    document), as RuleResults quoting the figures each rule read (``keep="all"``)."""
+    documents = con.execute(f"select unit_code, sha256, combo from {SCHEMA}.scope where unit_code between $lo and $hi",
+                            {"lo": units[0], "hi": units[1]}).fetchall()
+    tokens = sorted({token for rule in rules for token in _keys(rule)})
+    figures = ev.load_figures(con, year, [(sha, token) for _, sha, _ in documents for token in tokens], units)
+    return [
+        _judge(rule, plans[combo][rule.id], unit_code, year, sha, figures.get(sha, {}), [], None, submission_level,
+               None)
+        for unit_code, sha, combo in documents for rule in rules if (rule.id, unit_code, sha) not in judged
+    ]
 
 
 def evaluate(
     con: duckdb.DuckDBPyConnection,
     rules: list[Rule],
+    plans: Plans,
     *,
     year: int,
     submission_level: bool,
     units: tuple[str, str],
     waivers: Mapping[tuple[str, str], str],
     texts: Mapping[str, str] | None = None,
-    keep: Keep = "all",
-) -> tuple[list[Row], list[RuleResult], int]:
-    """Verdicts for every unit × rule of the units ``units[0]``..``units[1]`` from the findings
-    the engine stored (see module doc); inside ``facts.materialised``. Returns the dq.result rows,
-    the RuleResults ``keep`` asks for, and the number of (unit, document) pairs judged.
-
-    Only a rule with findings for a unit goes through :func:`_judge`; the rest (not applicable,
-    or passed without a tail: most of them) are rows made from per-rule constants, the unit's
-    facts (verdicts cached per distinct fact set) and its figures' evidence JSON."""
-    lo, hi = units
-    scope = con.execute(rewrite(
-        "select s.unit_code, s.sha256, u.unit_type, list(f.token order by f.token) filter (where f.token is not null) "
-        "from staging.current_submission s left join core.unit u using (unit_code) "
-        "left join staging.unit_fact f using (unit_code, year, sha256) "
-        "where s.year = $year and s.parse_status = 'parsed' and s.unit_code between $lo and $hi "
-        "group by all order by s.unit_code, s.sha256"),
-        {"year": year, "lo": lo, "hi": hi},
-    ).fetchall()
-    figures = ev.load_figures(con, year, units)
-    by_unit = read_findings(con, lo, hi)
+) -> list[RuleResult]:
+    """The verdicts of every unit × rule with findings among the units ``units[0]``..``units[1]``
+    (see module doc); inside ``facts.materialised``, after :func:`_prepare`."""
+    found = read_findings(con, *units)
+    if not found:
+        return []
+    combos = {(unit_code, sha): combo for unit_code, sha, combo in con.execute(
+        f"select unit_code, sha256, combo from {SCHEMA}.scope where unit_code between $lo and $hi",
+        {"lo": units[0], "hi": units[1]}).fetchall()}
+    by_id = {rule.id: rule for rule in rules}
+    pairs = [(by_id[rule_id], plans[combos[unit_code, sha]][rule_id], unit_code, sha, findings)
+             for (rule_id, unit_code, sha), findings in found.items()]
+    figures = ev.load_figures(con, year, {(sha, token) for rule, plan, _, sha, findings in pairs
+                                          for token in _tokens(rule, plan[0], findings)}, units)
     if texts is None:
-        texts = _texts(con, rules, by_unit)
-    plans: dict[tuple[str | None, tuple[str, ...]], list[tuple[str, str]]] = {}
-    keys = {rule.id: _keys(rule) for rule in rules}
-    rows: list[Row] = []
-    kept: list[RuleResult] = []
-    for unit_code, sha, unit_type, tokens in scope:
-        facts_key = (unit_type, tuple(tokens or ()))
-        plan = plans.get(facts_key)
-        if plan is None:
-            plan = plans[facts_key] = _plan(rules, unit_type, set(facts_key[1]))
-        stated = figures.get(sha, {})
-        fragments: dict[str, list[str]] = {}
-        for rule, (kind, message) in zip(rules, plan, strict=True):
-            found = by_unit.get((rule.id, unit_code, sha))
-            if kind == "check" and found:
-                r = _judge(rule, unit_code, year, sha, unit_type, set(facts_key[1]), stated, found,
-                           waivers.get((unit_code, rule.id)), submission_level, texts.get(sha))
-                rows.append((r.unit_code, r.year, r.sha256, r.rule_id, r.severity, r.status, r.observed,
-                             r.expected, r.difference, r.tolerance, r.message, r.evidence_json(), r.explanation))
-                if keep == "all" or (keep == "failures" and r.status in ("fail", "waived")):
-                    kept.append(r)
-                continue
-            status = "pass" if kind == "check" else "not_applicable"
-            evidence = "{}" if kind == "na" else _figures_json(stated, keys[rule.id], fragments)
-            severity = "warning" if rule.level == "submission" and not submission_level else rule.severity
-            row: Row = (unit_code, year, sha, rule.id, severity, status, None, None, None, None, message,
-                        evidence, None)
-            rows.append(row)
-            if keep == "all":
-                kept.append(RuleResult(unit_code=unit_code, year=year, sha256=sha, rule_id=rule.id,
-                                       severity=severity, status=status, title=rule.title,  # type: ignore[arg-type]
-                                       message=message, evidence=json.loads(evidence), fix=rule.fix_zh))
-    return rows, kept, len(scope)
+        texts = _texts(con, rules, found)
+    return [_judge(rule, plan, unit_code, year, sha, figures.get(sha, {}), findings,
+                   waivers.get((unit_code, rule.id)), submission_level, texts.get(sha))
+            for rule, plan, unit_code, sha, findings in pairs]
 
 
-def _plan(rules: list[Rule], unit_type: str | None, facts: set[str]) -> list[tuple[str, str]]:
-    """Per rule, what a unit with these facts gets when the rule found nothing: ("na", message)
-    (no evidence), ("na_figures", message) (the figures the rule would read), or ("check", pass
-    message). The same order of tests as :func:`_judge`."""
-    out = []
+def _plan(rules: list[Rule], unit_type: str | None, facts: set[str]) -> list[Plan]:
+    """Per rule, what a document of a unit of this type stating these facts gets before any
+    finding counts: ("na", message) (no evidence), ("na_figures", message) (the figures the rule
+    would read as evidence), or ("check", pass message): the rule's findings decide."""
+    out: list[Plan] = []
     for rule in rules:
         if rule.unsupported:
             out.append(("na", f"不适用:{rule.unsupported}"))
@@ -190,19 +268,6 @@ def _plan(rules: list[Rule], unit_type: str | None, facts: set[str]) -> list[tup
         else:
             out.append(("check", f"通过:{rule.title}"))
     return out
-
-
-def _figures_json(stated: ev.ByToken, tokens: list[str], fragments: dict[str, list[str]]) -> str:
-    """``RuleResult(evidence=ev.build(stated, tokens, [])).evidence_json()``, from each token's
-    figures serialised once per document (``fragments``)."""
-    parts: list[str] = []
-    for token in tokens:
-        done = fragments.get(token)
-        if done is None:
-            done = fragments[token] = [json.dumps(s.as_json(), ensure_ascii=False, sort_keys=True)
-                                       for s in stated.get(token, ())]
-        parts += done
-    return '{"figures": [' + ", ".join(parts) + "]}"
 
 
 def _texts(
@@ -219,25 +284,35 @@ def _texts(
     ).fetchall())
 
 
+def _severity(rule: Rule, submission_level: bool) -> str:
+    # A single file is not the whole submission: missing tables may sit in another file.
+    return "warning" if rule.level == "submission" and not submission_level else rule.severity
+
+
+def _tokens(rule: Rule, kind: str, findings: list[Finding]) -> list[str]:
+    """The figures :func:`_judge` quotes or searches for reasons: the findings' own, the rule's
+    when a finding names none, the rule's for a document not stating them."""
+    if kind == "na":
+        return []
+    if kind == "na_figures":
+        return _keys(rule)
+    own = ev.tokens_of(findings)
+    return own + _keys(rule) if any(not ev.tokens_of([f]) for f in findings) else own
+
+
 def _judge(
-    rule: Rule, unit_code: str, year: int, sha: str, unit_type: str | None, facts: set[str],
-    stated: ev.ByToken, findings: list[Finding], waiver: str | None, submission_level: bool,
-    text: str | None,
+    rule: Rule, plan: Plan, unit_code: str, year: int, sha: str, stated: ev.ByToken, findings: list[Finding],
+    waiver: str | None, submission_level: bool, text: str | None,
 ) -> RuleResult:
-    severity = rule.severity
+    kind, message = plan
+    severity = _severity(rule, submission_level)
     in_file_only = rule.level == "submission" and not submission_level
-    if in_file_only:
-        # A single file is not the whole submission: missing tables may sit in another file.
-        severity = "warning"
     base = RuleResult(unit_code=unit_code, year=year, sha256=sha, rule_id=rule.id, severity=severity,
-                      status="not_applicable", title=rule.title, message="", fix=rule.fix_zh)
-    if rule.unsupported:
-        return replace(base, message=f"不适用:{rule.unsupported}")
-    if rule.unit_types and unit_type and unit_type not in rule.unit_types:
-        return replace(base, message=f"不适用:仅适用于{'/'.join(rule.unit_types)}单位(本单位为{unit_type})")
-    if not rule.applicable(facts):
-        missing = "、".join(rule.missing(facts))
-        return replace(base, message=f"不适用:文件未说明 {missing}", evidence=ev.build(stated, _keys(rule), []))
+                      status="not_applicable", title=rule.title, message=message, fix=rule.fix_zh)
+    if kind == "na":
+        return base
+    if kind == "na_figures":
+        return replace(base, evidence=ev.build(stated, _keys(rule), []))
     failures = [f for f in findings if f.is_failure]
     tails = [f for f in findings if not f.is_failure]
     shown = failures or tails
@@ -245,7 +320,7 @@ def _judge(
     evidence = ev.build(stated, tokens, shown)
     if not failures:
         if not tails:
-            return replace(base, status="pass", message=f"通过:{rule.title}", evidence=evidence)
+            return replace(base, status="pass", evidence=evidence)
         worst = _worst(tails)
         return replace(base, status="pass", evidence=evidence, **_numbers(worst),
                        message=f"通过:{rule.title}(尾差{fmt(worst.difference)},"
@@ -304,33 +379,3 @@ def _numbers(f: Finding) -> _Numbers:
 def _message(rule: Rule, f: Finding) -> str:
     return rule.message_zh.format(observed=fmt(f.observed), expected=fmt(f.expected),
                                   difference=fmt(f.difference), tolerance=fmt(f.tolerance), detail=f.detail)
-
-
-def _replace_rows(
-    con: duckdb.DuckDBPyConnection, rows: list[Row], run_id: str, *, year: int, units: tuple[str, str]
-) -> None:
-    """A chunk's verdicts in place of its units' earlier ones, in one transaction of its own: one
-    transaction for a whole province would hold every uncommitted row (and its key) in memory.
-    A run that dies half way leaves each unit with either its old or its new verdicts, and no
-    ``dq.run`` row (so the next collection checks again, tasks/freshness.py)."""
-    frame = pl.DataFrame(rows, schema=_SCHEMA, orient="row")
-    con.execute("begin")
-    try:
-        con.register("incoming_result", frame)
-        # Stale rows: every earlier verdict for these units and year, whatever document it was about.
-        con.execute(
-            "delete from dq.result where year = $year and unit_code between $lo and $hi and unit_code in "
-            "(select unit_code from staging.current_submission where year = $year and parse_status = 'parsed')",
-            {"year": year, "lo": units[0], "hi": units[1]},
-        )
-        con.execute(
-            "insert into dq.result select unit_code, year, sha256, rule_id, $run_id, severity, status, "
-            "observed, expected, difference, tolerance, message, evidence::json, explanation from incoming_result",
-            {"run_id": run_id},
-        )
-        con.execute("commit")
-    except BaseException:
-        con.execute("rollback")
-        raise
-    finally:
-        con.unregister("incoming_result")
