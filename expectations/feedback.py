@@ -29,10 +29,10 @@ import duckdb
 import jinja2
 from markupsafe import Markup
 
-from expectations import feedback_xlsx as xlsx
 from expectations.catalogue import Rule, load_catalogue
 from expectations.evidence import sentence_at
 from expectations.results import fmt
+from tasks import xlsx
 from warehouse.sql import statement
 
 TEMPLATES = Path(__file__).parent / "templates"
@@ -253,12 +253,11 @@ class SharedRendering:
 
     def _rules_sheet(self, key: str) -> xlsx.Part:
         verdicts = self.verdicts(key)
-        head = ("规则编号", "规则", "严重程度", "结果")
-        rows = [xlsx.row(1, zip("ABCD", xlsx.inline_strings(head, xlsx.BOLD), strict=True))]
-        rows += [xlsx.row(r, zip("ABCD", xlsx.inline_strings((rule_id, title, SEVERITY_ZH.get(severity, severity),
-                                                               STATUS_ZH.get(status, status))), strict=True))
+        rows = [xlsx.row(1, xlsx.inline_strings(("规则编号", "规则", "严重程度", "结果"), BOLD))]
+        rows += [xlsx.row(r, xlsx.inline_strings((rule_id, title, SEVERITY_ZH.get(severity, severity),
+                                                  STATUS_ZH.get(status, status))))
                  for r, (rule_id, title, severity, status) in enumerate(verdicts, 2)]
-        return xlsx.sheet(2, rows, len(verdicts) + 1, deflate=True)
+        return xlsx.sheet_part(2, _RULES, rows, len(verdicts) + 1, deflate=True)
 
 
 def iter_feedback(con: duckdb.DuckDBPyConnection, year: int,
@@ -340,6 +339,17 @@ def _env() -> jinja2.Environment:
 
 _HEADERS = ("规则编号", "规则", "严重程度", "结果", "问题说明", "原文引述", "位置", "文件数值", "应为", "差额",
             "允许误差", "如何通过", "修改建议", "已有说明")
+_STYLES = (xlsx.Style(bold=True, fill="FFEEEEEE", border=True), xlsx.Style(vertical="top", wrap=True),
+           xlsx.Style(number_format="0.00##", vertical="top"))
+BOLD, WRAP, MONEY = 1, 2, 3  # _STYLES
+_PROBLEMS = xlsx.Sheet("问题清单", tuple(xlsx.Column(w) for w in (9, 24, 8, 8, 40, 60, 16, 11, 11, 9, 9, 40, 40, 40)),
+                       frozen_rows=4)
+_RULES = xlsx.Sheet("全部规则", (xlsx.Column(), xlsx.Column(40), xlsx.Column(), xlsx.Column()))
+
+
+def static_parts(created: datetime) -> tuple[xlsx.Part, ...]:
+    """Every part of a unit's workbook but its sheets and shared strings, made once a run."""
+    return xlsx.package((_PROBLEMS, _RULES), _STYLES, created, shared_strings=True)
 
 
 def workbook(unit: UnitFeedback, static: tuple[xlsx.Part, ...], rules_sheet: xlsx.Part) -> bytes:
@@ -347,28 +357,26 @@ def workbook(unit: UnitFeedback, static: tuple[xlsx.Part, ...], rules_sheet: xls
     strings = xlsx.SharedStrings(_HEADERS)
     title = f"{unit.unit_name}({unit.unit_code}){unit.year}年度决算公开数据质量反馈"
     counts = f"错误{unit.errors}项,警告{unit.warnings}项,已说明{unit.waived}项"
-    rows = [xlsx.row(1, zip("A", strings.cells([title]), strict=True)),
-            xlsx.row(2, zip("A", strings.cells([counts]), strict=True)), _header_row()]
+    rows = [xlsx.row(1, strings.cells([title])), xlsx.row(2, strings.cells([counts])), _header_row()]
     r = 5
     for issue in unit.issues:
         lead = strings.cells((issue.rule_id, issue.title, issue.severity_zh, issue.status_zh,
-                              issue.message + "".join(f";{d}" for d in issue.details)), xlsx.WRAP)
-        numbers = xlsx.numbers((issue.observed, issue.expected, issue.difference, issue.tolerance), xlsx.MONEY)
-        advice = strings.cells((issue.hint, issue.fix, issue.explanation or ""), xlsx.WRAP)
+                              issue.message + "".join(f";{d}" for d in issue.details)), WRAP)
+        numbers = xlsx.numbers((issue.observed, issue.expected, issue.difference, issue.tolerance), MONEY)
+        advice = strings.cells((issue.hint, issue.fix, issue.explanation or ""), WRAP)
         quotes: list[Quote | None] = [*issue.quotes] or [None]
         for q in quotes:
-            quote = strings.cells((q.sentence, q.where) if q else ("", ""), xlsx.WRAP)
-            rows.append(xlsx.row(r, [*zip("ABCDE", lead, strict=True), *zip("FG", quote, strict=True),
-                                     *zip("HIJK", numbers, strict=True), *zip("LMN", advice, strict=True)]))
+            quote = strings.cells((q.sentence, q.where) if q else ("", ""), WRAP)
+            rows.append(xlsx.row(r, [*lead, *quote, *numbers, *advice]))
             r += 1
-    problems = xlsx.sheet(1, rows, r - 1, deflate=False)
+    problems = xlsx.sheet_part(1, _PROBLEMS, rows, r - 1, deflate=False)
     return xlsx.zip_bytes((*static, problems, rules_sheet, strings.part()))
 
 
 @cache
 def _header_row() -> str:
     """Row 4 of the problem sheet: the headers are the first shared strings of every workbook."""
-    return xlsx.row(4, zip("ABCDEFGHIJKLMN", xlsx.SharedStrings(_HEADERS).cells(_HEADERS, xlsx.BOLD), strict=True))
+    return xlsx.row(4, xlsx.SharedStrings(_HEADERS).cells(_HEADERS, BOLD))
 
 
 def write_unit_feedback(con: duckdb.DuckDBPyConnection, year: int, out_dir: Path) -> list[Path]:
@@ -385,7 +393,7 @@ def write_unit_feedback(con: duckdb.DuckDBPyConnection, year: int, out_dir: Path
     env = _env()
     page = env.get_template("feedback.html.j2")
     shared = SharedRendering(env)
-    static = xlsx.static_parts(now)
+    static = static_parts(now)
     written: list[Path] = []
     clear: list[ClearUnit] = []
     with bounded_cache(con):

@@ -269,7 +269,8 @@ def _write_files(
         ("口径", "仅汇总无未解决错误的单位；各单位金额先四舍五入到分再相加"),
     ]
     workbook = workbook_name(year, version)
-    fmt.write_xlsx(con, list(marts.values()), work / workbook, cover=cover)
+    fmt.write_xlsx(con, list(marts.values()), work / workbook, cover=cover,
+                   created=datetime.fromisoformat(created_at))
     district_yoy = con.sql(f"select * from {marts['yoy_comparison'].relation} where scope = 'district'").pl()
     report_html.write_report(work / REPORT, year=year, version=version, created_at=created_at, heads=heads,
                              rows={name: m.rows for name, m in marts.items()}, district_yoy=district_yoy)

@@ -11,15 +11,16 @@ from __future__ import annotations
 
 import json
 import unicodedata
-import zipfile
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
+from datetime import datetime
 from pathlib import Path
-from typing import IO, Any
-from xml.sax.saxutils import escape
+from typing import Any
 
 import duckdb
 import polars as pl
 
+from tasks import xlsx
 from warehouse import db
 
 
@@ -138,40 +139,19 @@ def _display_width(text: str) -> int:
 
 
 # --- XLSX ---------------------------------------------------------------------------------------
-# Written as SpreadsheetML straight from DuckDB: each sheet's rows are built as XML by a query and
-# streamed into the zip in chunks, so a province's 100 000-row tables cost neither a Python call per
-# cell nor their size in memory.
+# Each sheet's rows are built as XML by DuckDB queries and streamed into the workbook in chunks, so
+# a province's 100 000-row tables cost neither a Python call per cell nor their size in memory.
 
-SHEET_ROWS = 1_048_575  # Excel's 1 048 576 rows a sheet, less the header row
+SHEET_ROWS = xlsx.MAX_ROWS - 1  # less the header row
 CHUNK_CELLS = 250_000  # cells built into XML by one query (~8 MB of it)
 WIDTH_SAMPLE = 500  # rows a column's width is fitted to
-# cellXfs indexes of _STYLES
-HEADER, MONEY, PCT, WHOLE = 1, 2, 3, 4
-
-_XML = '<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n'
-_MAIN = "http://schemas.openxmlformats.org/spreadsheetml/2006/main"
-_REL = "http://schemas.openxmlformats.org/officeDocument/2006/relationships"
-_PKG_REL = "http://schemas.openxmlformats.org/package/2006/relationships"
-_SHEET_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.worksheet+xml"
-_THIN = '<{0} style="thin"><color auto="1"/></{0}>'
 _STYLES = (
-    f'{_XML}<styleSheet xmlns="{_MAIN}">'
-    '<fonts count="2"><font><sz val="11"/><name val="Calibri"/><family val="2"/></font>'
-    '<font><b/><sz val="11"/><name val="Calibri"/><family val="2"/></font></fonts>'
-    '<fills count="3"><fill><patternFill patternType="none"/></fill><fill><patternFill patternType="gray125"/></fill>'
-    '<fill><patternFill patternType="solid"><fgColor rgb="FFE8EEF5"/><bgColor indexed="64"/></patternFill></fill>'
-    '</fills><borders count="2"><border><left/><right/><top/><bottom/><diagonal/></border>'
-    f'<border>{"".join(_THIN.format(side) for side in ("left", "right", "top", "bottom"))}<diagonal/></border>'
-    '</borders><cellStyleXfs count="1"><xf numFmtId="0" fontId="0" fillId="0" borderId="0"/></cellStyleXfs>'
-    '<cellXfs count="5"><xf numFmtId="0" fontId="0" fillId="0" borderId="0" xfId="0"/>'
-    '<xf numFmtId="0" fontId="1" fillId="2" borderId="1" xfId="0" applyFont="1" applyFill="1" applyBorder="1"'
-    ' applyAlignment="1"><alignment vertical="center" wrapText="1"/></xf>'
+    xlsx.Style(bold=True, fill="FFE8EEF5", border=True, vertical="center", wrap=True),
     # built-in number formats: 4 = #,##0.00 (万元), 2 = 0.00, 1 = 0
-    '<xf numFmtId="4" fontId="0" fillId="0" borderId="0" xfId="0" applyNumberFormat="1"/>'
-    '<xf numFmtId="2" fontId="0" fillId="0" borderId="0" xfId="0" applyNumberFormat="1"/>'
-    '<xf numFmtId="1" fontId="0" fillId="0" borderId="0" xfId="0" applyNumberFormat="1"/>'
-    '</cellXfs><cellStyles count="1"><cellStyle name="Normal" xfId="0" builtinId="0"/></cellStyles></styleSheet>'
+    xlsx.Style(number_format=4), xlsx.Style(number_format=2), xlsx.Style(number_format=1),
 )
+HEADER, MONEY, PCT, WHOLE = 1, 2, 3, 4  # _STYLES
+_COVER = xlsx.Sheet("说明", (xlsx.Column(16), xlsx.Column(68)))
 
 
 @dataclass(frozen=True, slots=True)
@@ -183,30 +163,9 @@ class _Sheet:
     first: int  # the rowid of the mart's first row on this sheet
     rows: int
 
-    @property
-    def last_column(self) -> str:
-        return column_letter(len(self.mart.schema) - 1)
-
-    @property
-    def filter_last_row(self) -> int:  # one row at least, so an empty table's filter has a range
-        return max(self.rows, 1) + 1
-
-    @property
-    def filter_range(self) -> str:
-        return f"A1:{self.last_column}{self.filter_last_row}"
-
-    @property
-    def filter_name(self) -> str:  # the range as the sheet's hidden _xlnm._FilterDatabase name holds it
-        return f"'{self.name}'!$A$1:${self.last_column}${self.filter_last_row}"
-
-
-def column_letter(index: int) -> str:
-    letters = ""
-    index += 1
-    while index:
-        index, rem = divmod(index - 1, 26)
-        letters = chr(65 + rem) + letters
-    return letters
+    def layout(self, columns: tuple[xlsx.Column, ...]) -> xlsx.Sheet:
+        # one row at least under the header, so an empty table's filter has a range
+        return xlsx.Sheet(self.name, columns, frozen_rows=1, filter_to=max(self.rows, 1) + 1)
 
 
 def _style(column: str, dtype: pl.DataType) -> int:
@@ -217,90 +176,34 @@ def _style(column: str, dtype: pl.DataType) -> int:
     return WHOLE if dtype.is_integer() else 0
 
 
-def _excel_width(width: float) -> float:
-    # what Excel stores for a width typed in characters (7-pixel digits, 5 pixels of padding)
-    return int(width * 7 + 5 + 0.5) / 7
-
-
-def _style_attr(style: int) -> str:
-    return f' s="{style}"' if style else ""
-
-
-def _inline(ref: str, text: str, style: int = 0) -> str:
-    return f'<c r="{ref}"{_style_attr(style)} t="inlineStr"><is><t xml:space="preserve">{escape(text)}</t></is></c>'
-
-
-# XML forbids these characters; Excel reads _xHHHH_ as the character HHHH, so they are written so,
-# and a literal _xHHHH_ gets its "_" escaped (as expectations/feedback_xlsx.py does)
-_NOT_XML = [*range(0x00, 0x09), 0x0B, 0x0C, *range(0x0E, 0x20), 0xFFFE, 0xFFFF]
-_NEEDS_ESCAPE = "_x[0-9A-Fa-f]{4}_|[\\x00-\\x08\\x0B\\x0C\\x0E-\\x1F\\x{FFFE}\\x{FFFF}]"
-
-
-def _text_sql(value: str) -> str:
-    """The XML text of a value as a string; Excel holds at most 32 767 characters in a cell."""
-    text = f"left({value}::varchar, 32767)"
-    escaped = f"regexp_replace({text}, '(_x[0-9A-Fa-f]{{4}}_)', '_x005F\\1', 'g')"
-    for code in _NOT_XML:
-        escaped = f"replace({escaped}, chr({code}), '_x{code:04X}_')"
-    # the escapes are rare: only a string that needs them pays for them
-    text = f"case when regexp_matches({text}, '{_NEEDS_ESCAPE}') then {escaped} else {text} end"
-    return f"replace(replace(replace({text}, '&', '&amp;'), '<', '&lt;'), '>', '&gt;')"
-
-
-def _cell_sql(index: int, column: str, dtype: pl.DataType) -> str:
-    """concat() arguments making the XML of one cell of the row numbered ``r_``; a null makes a
-    blank cell."""
-    value = ident(column)
-    if dtype == pl.Boolean:
-        content = f"' t=\"b\"><v>' || {value}::integer || '</v>'"
-    elif dtype.is_numeric():
-        # an XLSX number is an IEEE double whatever we do; DECIMAL(18,2) amounts stay exact to the cent
-        content = f"'><v>' || {value}::varchar || '</v>'"
-    else:
-        content = f"' t=\"inlineStr\"><is><t xml:space=\"preserve\">' || {_text_sql(value)} || '</t></is>'"
-    style = _style_attr(_style(column, dtype))
-    return f"'<c r=\"{column_letter(index)}', r_, '\"{style}', coalesce({content}, '>'), '</c>'"
+def _kind(dtype: pl.DataType) -> xlsx.Kind:
+    # an XLSX number is an IEEE double whatever we do; DECIMAL(18,2) amounts stay exact to the cent
+    return "boolean" if dtype == pl.Boolean else "number" if dtype.is_numeric() else "text"
 
 
 def _rows_sql(mart: Mart) -> str:
-    """The sheet XML of the mart's rows $lo ≤ rowid < $hi, numbered from row 2 at rowid $first. One
-    concat() a row: building it from || pairs costs twice the time."""
-    cells = ", ".join(_cell_sql(i, c, dt) for i, (c, dt) in enumerate(mart.schema.items()))
+    """The sheet XML of the mart's rows $lo ≤ rowid < $hi, numbered from row 2 at rowid $first."""
+    cells = [xlsx.cell_sql(_kind(dt), ident(c), _style(c, dt)) for c, dt in mart.schema.items()]
     return (
-        f"select string_agg(concat('<row r=\"', r_, '\">', {cells}, '</row>'), '' order by r_) "
-        f"from (select *, rowid - $first + 2 as r_ from {mart.relation} where rowid >= $lo and rowid < $hi)"
+        f"select string_agg({xlsx.row_sql('r_', cells)}, '' order by rowid_) from (select *, rowid as rowid_, "
+        f"(rowid - $first + 2)::varchar as r_ from {mart.relation} where rowid >= $lo and rowid < $hi)"
     )
 
 
-def _sheet_head(columns: list[tuple[int, int]], dimension: str, *, frozen: bool) -> str:
-    cols = "".join(
-        f'<col min="{i}" max="{i}" width="{_excel_width(width)}" style="{style}" customWidth="1"/>'
-        for i, (width, style) in enumerate(columns, start=1)
-    )
-    pane = ('<pane ySplit="1" topLeftCell="A2" activePane="bottomLeft" state="frozen"/>'
-            '<selection pane="bottomLeft" activeCell="A2" sqref="A2"/>') if frozen else ""
-    return (f'{_XML}<worksheet xmlns="{_MAIN}" xmlns:r="{_REL}"><dimension ref="{dimension}"/>'
-            f'<sheetViews><sheetView workbookViewId="0">{pane}</sheetView></sheetViews>'
-            f'<sheetFormatPr defaultRowHeight="15"/><cols>{cols}</cols><sheetData>')
-
-
-def _write_table_sheet(con: duckdb.DuckDBPyConnection, sheet: _Sheet, out: IO[bytes]) -> None:
+def _table_rows(con: duckdb.DuckDBPyConnection, sheet: _Sheet) -> Iterator[str]:
     mart = sheet.mart
-    header = "".join(_inline(f"{column_letter(i)}1", label(c), HEADER) for i, c in enumerate(mart.schema))
-    out.write((_sheet_head(_column_formats(con, mart), f"A1:{sheet.last_column}{sheet.rows + 1}", frozen=True)
-               + f'<row r="1">{header}</row>').encode())
+    yield xlsx.row(1, xlsx.inline_strings([label(c) for c in mart.schema], HEADER))
     sql = _rows_sql(mart)
     end = sheet.first + sheet.rows
     chunk = max(CHUNK_CELLS // len(mart.schema), 1)
     for lo in range(sheet.first, end, chunk):
         ((xml,),) = con.execute(sql, {"first": sheet.first, "lo": lo, "hi": min(lo + chunk, end)}).fetchall()
-        out.write(xml.encode())
-    out.write(f'</sheetData><autoFilter ref="{sheet.filter_range}"/></worksheet>'.encode())
+        yield xml
 
 
-def _column_formats(con: duckdb.DuckDBPyConnection, mart: Mart) -> list[tuple[int, int]]:
-    """(width in characters, cell style) per column, the width fitted to the header and the first
-    rows. A value's display width is taken as (UTF-8 bytes + characters) / 2: 1 a character for
+def _column_formats(con: duckdb.DuckDBPyConnection, mart: Mart) -> tuple[xlsx.Column, ...]:
+    """Each column's width in characters, fitted to the header and the first rows, and its cells'
+    format. A value's display width is taken as (UTF-8 bytes + characters) / 2: 1 a character for
     ASCII, 2 for CJK, whose characters take three bytes."""
     widths = ", ".join(f"max((strlen({ident(c)}::varchar) + length({ident(c)}::varchar)) // 2)" for c in mart.schema)
     (seen,) = con.execute(f"select {widths} from (select * from {mart.relation} limit {WIDTH_SAMPLE})").fetchall()
@@ -309,8 +212,8 @@ def _column_formats(con: duckdb.DuckDBPyConnection, mart: Mart) -> list[tuple[in
         width = max(_display_width(label(column)), width or 0)
         if is_money(column, dtype):
             width += 3  # room for the thousands separators
-        formats.append((min(max(width + 2, 8), 60), _style(column, dtype)))
-    return formats
+        formats.append(xlsx.Column(min(max(width + 2, 8), 60), _style(column, dtype)))
+    return tuple(formats)
 
 
 def _sheet_name(title: str, part: int) -> str:
@@ -318,76 +221,28 @@ def _sheet_name(title: str, part: int) -> str:
 
 
 def write_xlsx(con: duckdb.DuckDBPyConnection, marts: list[Mart], path: Path, *,
-               cover: list[tuple[str, str]]) -> None:
+               cover: list[tuple[str, str]], created: datetime) -> None:
     """One workbook: a 说明 sheet (the cover, then where each table is), then a sheet per table with
     Chinese headers and 万元 formats. A table longer than a sheet continues on the next sheets, so
     the workbook holds every row; the 说明 sheet says which sheets and how many rows."""
-    sheets: list[_Sheet] = []
+    sheets: list[tuple[xlsx.Sheet, int, Iterable[str]]] = []
     contents = [("各表位置", "完整数据另见同名 CSV、Parquet 文件")]
     for mart in marts:
         parts = [
             _Sheet(_sheet_name(mart.table.title, k), mart, first, min(SHEET_ROWS, mart.rows - first))
             for k, first in enumerate(range(0, max(mart.rows, 1), SHEET_ROWS))
         ]
-        sheets += parts
+        columns = _column_formats(con, mart)
+        sheets += [(part.layout(columns), part.rows + 1, _table_rows(con, part)) for part in parts]
         where = f"工作表“{parts[0].name}”" if len(parts) == 1 else (
             f"工作表“{parts[0].name}”至“{parts[-1].name}”（每表至多 {SHEET_ROWS:,} 行）")
         contents.append((mart.table.title, f"{where}，共 {mart.rows:,} 行；{mart.table.name}.csv、"
                                            f"{mart.table.name}.parquet"))
-    # deflate level 1: a file ~30 % larger than level 6's in a third of the time
-    with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED, compresslevel=1) as book:
-        book.writestr("[Content_Types].xml", _content_types(1 + len(sheets)))
-        book.writestr("_rels/.rels", f'{_XML}<Relationships xmlns="{_PKG_REL}"><Relationship Id="rId1" '
-                                     f'Type="{_REL}/officeDocument" Target="xl/workbook.xml"/></Relationships>')
-        book.writestr("xl/workbook.xml", _workbook(sheets))
-        book.writestr("xl/_rels/workbook.xml.rels", _workbook_rels(1 + len(sheets)))
-        book.writestr("xl/styles.xml", _STYLES)
-        with book.open("xl/worksheets/sheet1.xml", "w") as out:
-            _write_cover(out, [*cover, *contents])
-        for i, sheet in enumerate(sheets, start=2):
-            with book.open(f"xl/worksheets/sheet{i}.xml", "w") as out:
-                _write_table_sheet(con, sheet, out)
-
-
-def _write_cover(out: IO[bytes], rows: list[tuple[str, str]]) -> None:
-    body = "".join(f'<row r="{r}">{_inline(f"A{r}", k, HEADER)}{_inline(f"B{r}", v)}</row>'
-                   for r, (k, v) in enumerate(rows, start=1))
-    out.write((_sheet_head([(16, 0), (68, 0)], f"A1:B{len(rows)}", frozen=False)
-               + f"{body}</sheetData></worksheet>").encode())
-
-
-def _content_types(n_sheets: int) -> str:
-    sheets = "".join(f'<Override PartName="/xl/worksheets/sheet{i}.xml" ContentType="{_SHEET_TYPE}"/>'
-                     for i in range(1, n_sheets + 1))
-    return (f'{_XML}<Types xmlns="http://schemas.openxmlformats.org/package/2006/content-types">'
-            '<Default Extension="rels" ContentType="application/vnd.openxmlformats-package.relationships+xml"/>'
-            '<Default Extension="xml" ContentType="application/xml"/>'
-            '<Override PartName="/xl/workbook.xml" '
-            'ContentType="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet.main+xml"/>'
-            '<Override PartName="/xl/styles.xml" '
-            'ContentType="application/vnd.openxmlformats-officedocument.spreadsheetml.styles+xml"/>'
-            f"{sheets}</Types>")
-
-
-def _workbook(sheets: list[_Sheet]) -> str:
-    """workbook.xml: the 说明 sheet, then the table sheets."""
-    listed = "".join(f'<sheet name="{escape(name)}" sheetId="{i}" r:id="rId{i}"/>'
-                     for i, name in enumerate(["说明", *(s.name for s in sheets)], start=1))
-    # the hidden name Excel gives each sheet's filter range (xlsxwriter writes it too)
-    filters = "".join(
-        f'<definedName name="_xlnm._FilterDatabase" localSheetId="{i}" hidden="1">'
-        f"{escape(s.filter_name)}</definedName>"
-        for i, s in enumerate(sheets, start=1)
-    )
-    return (f'{_XML}<workbook xmlns="{_MAIN}" xmlns:r="{_REL}"><bookViews><workbookView/></bookViews>'
-            f"<sheets>{listed}</sheets><definedNames>{filters}</definedNames></workbook>")
-
-
-def _workbook_rels(n_sheets: int) -> str:
-    rels = "".join(f'<Relationship Id="rId{i}" Type="{_REL}/worksheet" Target="worksheets/sheet{i}.xml"/>'
-                   for i in range(1, n_sheets + 1))
-    return (f'{_XML}<Relationships xmlns="{_PKG_REL}">{rels}'
-            f'<Relationship Id="rId{n_sheets + 1}" Type="{_REL}/styles" Target="styles.xml"/></Relationships>')
+    lines = [*cover, *contents]
+    cover_rows = [xlsx.row(r, [*xlsx.inline_strings([k], HEADER), *xlsx.inline_strings([v])])
+                  for r, (k, v) in enumerate(lines, start=1)]
+    with xlsx.sql_text(con):
+        xlsx.write(path, [(_COVER, len(lines), cover_rows), *sheets], _STYLES, created)
 
 
 def _field(column: str, dtype: pl.DataType, direction: str | None) -> dict[str, Any]:

@@ -9,15 +9,11 @@ import csv
 import json
 import re
 import zipfile
-from datetime import datetime
 from pathlib import Path
 
-import openpyxl
 import pytest
-import xlsxwriter
 
 from expectations import feedback, report
-from expectations import feedback_xlsx as xlsx
 from expectations.catalogue import load_catalogue
 from warehouse.db import memory
 
@@ -139,34 +135,3 @@ def test_duckdb_memory_limit_is_lowered_inside_and_restored(district):
             [(inside,)] = district.execute("select current_setting('memory_limit')").fetchall()
             assert feedback._size(inside)[0] <= feedback.CACHE_LIMIT
         assert district.execute("select current_setting('memory_limit')").fetchall() == before
-
-
-TRICKY = ["=HYPERLINK(\"http://x\")", "+1", " leading", "trailing ", "bell\x07", "_x0041_", "<b>&amp;</b>",
-          "tab\there\nnewline", "\ufffe", "x" * 40000]
-
-
-def _xlsxwriter_column(path: Path, *, inline: bool) -> list[object]:
-    options = {"strings_to_formulas": False, "strings_to_numbers": False, "strings_to_urls": False,
-               "constant_memory": inline}  # constant_memory: inline strings, as the rules sheet holds them
-    with xlsxwriter.Workbook(str(path), options) as book:
-        ws = book.add_worksheet()
-        for r, value in enumerate(TRICKY):
-            ws.write_string(r, 0, value)
-    return [row[0] for row in openpyxl.load_workbook(path).active.iter_rows(values_only=True)]
-
-
-def test_strings_read_back_as_xlsxwriter_wrote_them(tmp_path):
-    """The hand-made workbook holds every string as xlsxwriter would: text, escaped the same way, cut
-    at Excel's cell limit; shared strings in the problem sheet, inline ones in the rules sheet."""
-    strings = xlsx.SharedStrings(())
-    rows = [xlsx.row(r, [("A", strings.cells([value])[0]), ("B", xlsx.inline_strings([value])[0])])
-            for r, value in enumerate(TRICKY, 1)]
-    ours = tmp_path / "ours.xlsx"
-    ours.write_bytes(xlsx.zip_bytes((*xlsx.static_parts(datetime.now()), xlsx.sheet(1, rows, len(TRICKY), deflate=False),
-                                     xlsx.sheet(2, [], 1, deflate=True), strings.part())))
-    assert zipfile.ZipFile(ours).testzip() is None
-    got = openpyxl.load_workbook(ours)["问题清单"]
-    assert all(c.data_type == "s" for r in got.iter_rows() for c in r)
-    shared, inline = zip(*got.iter_rows(values_only=True), strict=True)
-    assert list(shared) == _xlsxwriter_column(tmp_path / "shared.xlsx", inline=False)
-    assert list(inline) == _xlsxwriter_column(tmp_path / "inline.xlsx", inline=True)
