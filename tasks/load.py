@@ -63,6 +63,8 @@ def record_fetches(con: duckdb.DuckDBPyConnection, run_id: str, results: Sequenc
         con.register("incoming", incoming)
         try:
             run(con, statement("insert_attempts"))
+            if not fetched:  # nothing but 304s, misses and failures: no document, no version
+                return 0
             run(con, statement("insert_documents"))
             before = int(scalar(con, "select count(*) from raw.submission"))
             run(con, statement("record_submissions"))

@@ -59,9 +59,9 @@ def test_folder_sources(tmp_path):
     assert again.outcome == "not_modified"
 
 
-def test_concurrency_is_the_limit_across_all_connection_pools():
-    """The concurrency is spread over several small httpx pools (tasks/fetch.py, POOL_SIZE): all of
-    it is used, and never more, whatever the number of pools."""
+def test_concurrency_is_the_limit_across_all_workers():
+    """The concurrency is spread over workers of one connection each (tasks/fetch.py): all of
+    it is used, and never more."""
     import threading
     import time
     from contextlib import contextmanager
