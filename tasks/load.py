@@ -102,7 +102,9 @@ def store_frames(con: duckdb.DuckDBPyConnection, frames: Frames) -> None:
         for name, frame in frames.items():
             con.register(f"incoming_{name}", frame)
         try:
-            run(con, statement("replace_parsed"))
+            if scalar(con, statement("staged_already")):
+                run(con, statement("unstage_parsed"))
+            run(con, statement("stage_parsed"))
         finally:
             for name in frames:
                 con.unregister(f"incoming_{name}")

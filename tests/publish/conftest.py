@@ -117,7 +117,7 @@ class District:
                 "insert into staging.figure values (?, ?, ?, 'value', ?, 'amount', 0.01, ?, 0, 1, 'text')",
                 [[sha, seq, key, value, f"{key} {value}万元"] for seq, (key, value) in enumerate(values.items())],
             )
-            # what the load stores beside the figures (warehouse/sql/replace_parsed.sql)
+            # what the load stores beside the figures (warehouse/sql/stage_parsed.sql)
             self.con.execute("insert into staging.document_value by name "
                              "select * from staging.first_statements('staging.figure') where sha256 = ?", [sha])
         if checked and parse_status == "parsed":

@@ -8,7 +8,7 @@ without Prefect so it starts in a second) and prints one line per milestone::
     READY / FETCHING <batch> / LOADED <batch> / LEFTOVERS / CHECKED / PUBLISHED <path> / DONE
 
 ``--pause-at`` names a statement of warehouse/sql (``insert_documents``, ``record_submissions``,
-``replace_parsed``) or ``publish`` (the XLSX write inside the hidden build folder): the child prints
+``stage_parsed``) or ``publish`` (the XLSX write inside the hidden build folder): the child prints
 ``PAUSED <what>`` there, inside the open transaction or half-written publication, and sleeps so
 the test can ``kill -9`` it at exactly that point. ``hold PATH`` just holds the writer lock.
 """

@@ -43,14 +43,14 @@ def complete_rerun(root: Path, config: Path, *extra: str) -> dict[str, int]:
 
 
 @pytest.mark.slow
-@pytest.mark.parametrize("pause_at", ["insert_documents", "record_submissions", "replace_parsed"])
+@pytest.mark.parametrize("pause_at", ["insert_documents", "record_submissions", "stage_parsed"])
 def test_kill_inside_a_load_transaction(district, pause_at):
     root, config, _ = district
     child = driver("collect", str(config), str(YEAR), "--pause-at", pause_at)
     child.wait_for(f"PAUSED {pause_at}")
     child.kill9()
     after_kill = counts(root / "warehouse.duckdb")
-    if pause_at == "replace_parsed":  # the fetch transaction of batch 1 committed, its parse did not
+    if pause_at == "stage_parsed":  # the fetch transaction of batch 1 committed, its parse did not
         assert after_kill["raw.submission"] > 0 and after_kill["staging.report"] == 0
     else:  # the open fetch transaction is gone entirely: no attempt, document or version of it
         assert after_kill == {"raw.fetch_attempt": 0, "raw.document": 0, "raw.submission": 0, "staging.report": 0}

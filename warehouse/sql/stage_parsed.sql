@@ -1,11 +1,4 @@
--- Replace everything staged for the documents in `incoming_report` with the new parse.
-delete from staging.figure where sha256 in (select sha256 from incoming_report);
-delete from staging.section where sha256 in (select sha256 from incoming_report);
-delete from staging.perf_indicator where sha256 in (select sha256 from incoming_report);
-delete from staging.perf_project where sha256 in (select sha256 from incoming_report);
-delete from staging.document_value where sha256 in (select sha256 from incoming_report);
-delete from staging.document_text where sha256 in (select sha256 from incoming_report);
-delete from staging.report where sha256 in (select sha256 from incoming_report);
+-- Stage a batch's parse (the incoming_* frames); unstage_parsed.sql has made room when needed.
 insert into staging.report
 select sha256, parser_version, status, format, encoding, unit_name, year, n_figures, tables, warnings, error,
        current_timestamp
