@@ -1,0 +1,74 @@
+"""Migration 006: staging.figure, section and perf_indicator rebuilt without primary keys, every row,
+column type and NOT NULL kept."""
+
+import duckdb
+import pytest
+
+from tasks.load import record_fetches, store_parsed
+from tasks.parse.batch import ParseOutcome
+from tests.test_load import doc, fetched
+from warehouse import db
+
+TABLES = ("staging.figure", "staging.section", "staging.perf_indicator")
+
+
+def up_to(con: duckdb.DuckDBPyConnection, last: int) -> None:
+    """Apply the migrations up to ``last`` the way db.migrate records them."""
+    db.run(con, "create schema if not exists meta")
+    db.run(con, "create table meta.schema_migration (version integer primary key, name varchar not null, "
+                "applied_at timestamp not null)")
+    for version, name, path in db.migrations():
+        if version <= last:
+            db.run(con, path.read_text(encoding="utf-8"))
+            db.run(con, "insert into meta.schema_migration values (?, ?, current_timestamp)", [version, name])
+
+
+def shape(con: duckdb.DuckDBPyConnection, table: str) -> list[tuple]:
+    schema, name = table.split(".")
+    return con.execute(
+        "select column_name, data_type, is_nullable from information_schema.columns "
+        "where table_schema = ? and table_name = ? order by ordinal_position", [schema, name]).fetchall()
+
+
+def primary_keys(con: duckdb.DuckDBPyConnection) -> set[str]:
+    return {f"{s}.{t}" for s, t in con.execute(
+        "select schema_name, table_name from duckdb_constraints() where constraint_type = 'PRIMARY KEY'").fetchall()}
+
+
+@pytest.fixture
+def at_005(tmp_path):
+    con = duckdb.connect(str(tmp_path / "w.duckdb"))
+    up_to(con, 5)
+    for code, value in (("A", "100.00"), ("B", "250.50")):
+        r = fetched(code, value.encode())
+        record_fetches(con, "r1", [r])
+        store_parsed(con, [ParseOutcome(r.sha256, doc(value))], "t1")
+    db.run(con, "insert into staging.section values (?, 0, '一、收入', 1, 's1', 0)", [r.sha256])
+    db.run(con, "insert into staging.perf_indicator (sha256, project_no, seq, name) values (?, 1, 0, '完成率')",
+           [r.sha256])
+    yield con
+    con.close()
+
+
+def test_the_migration_keeps_rows_types_and_not_null(at_005):
+    con = at_005
+    before = {t: (shape(con, t), con.execute(f"select * from {t} order by all").fetchall()) for t in TABLES}
+    assert set(TABLES) <= primary_keys(con)
+    assert all(rows for _, rows in before.values())
+
+    assert db.migrate(con) == ["006_staging_keys"]
+
+    assert not set(TABLES) & primary_keys(con)
+    for t in TABLES:
+        assert (shape(con, t), con.execute(f"select * from {t} order by all").fetchall()) == before[t], t
+    with pytest.raises(duckdb.ConstraintException):  # NOT NULL still holds
+        db.run(con, "insert into staging.figure (sha256, seq) values ('x', 0)")
+
+
+def test_a_reparse_still_replaces_the_rows_whole(tmp_path):
+    con = db.connect(tmp_path / "w.duckdb")
+    r = fetched("A", b"one")
+    record_fetches(con, "r1", [r])
+    store_parsed(con, [ParseOutcome(r.sha256, doc("100.00"))], "t1")
+    store_parsed(con, [ParseOutcome(r.sha256, doc("200.00"))], "t2")
+    assert con.execute("select seq, value from staging.figure").fetchall() == [(0, 200)]
