@@ -64,11 +64,3 @@ def test_the_migration_keeps_rows_types_and_not_null(at_005):
     with pytest.raises(duckdb.ConstraintException):  # NOT NULL still holds
         db.run(con, "insert into staging.figure (sha256, seq) values ('x', 0)")
 
-
-def test_a_reparse_still_replaces_the_rows_whole(tmp_path):
-    con = db.connect(tmp_path / "w.duckdb")
-    r = fetched("A", b"one")
-    record_fetches(con, "r1", [r])
-    store_parsed(con, [ParseOutcome(r.sha256, doc("100.00"))], "t1")
-    store_parsed(con, [ParseOutcome(r.sha256, doc("200.00"))], "t2")
-    assert con.execute("select seq, value from staging.figure").fetchall() == [(0, 200)]
