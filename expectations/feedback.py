@@ -33,6 +33,7 @@ from expectations.catalogue import Rule, load_catalogue
 from expectations.evidence import sentence_at
 from expectations.results import fmt
 from tasks import xlsx
+from warehouse import db
 from warehouse.sql import statement
 
 TEMPLATES = Path(__file__).parent / "templates"
@@ -46,7 +47,6 @@ CLEAR_PAGE = "all-clear.list.html"  # has a dot, so it is never a unit's own pag
 _SHARED = 4096  # distinct verdict sets kept rendered (a bound, should a province have no two alike)
 _FIELD, _RULE = "\x1f", "\x1e"  # how report_units.sql folds a unit's verdicts into one string
 CACHE_LIMIT = 192 * 2**20  # bytes of DuckDB memory while writing the reports (bounded_cache)
-_SIZE = re.compile(r"([0-9.]+)\s*([KMGT]?)(i?)B(?:ytes)?", re.IGNORECASE)
 
 
 def safe_name(unit_code: str) -> str:
@@ -174,32 +174,10 @@ class UnitFeedback:
 
 @contextmanager
 def bounded_cache(con: duckdb.DuckDBPyConnection) -> Iterator[None]:
-    """DuckDB keeps every block it reads cached up to its memory_limit (80 % of RAM by default):
-    reading a province's evidence and document texts once kept ~600 MB of them. Inside this block
-    the limit is at most CACHE_LIMIT, so they are dropped as the stage moves on; the database's own
-    limit is restored after, as closely as DuckDB shows it (to a tenth of its unit)."""
-    [(previous,)] = con.execute("select current_setting('memory_limit')").fetchall()
-    size, resolution = _size(previous)
-    if size <= CACHE_LIMIT:
+    """Reading a province's evidence and document texts once kept ~600 MB of them in DuckDB's cache:
+    while the reports are written, DuckDB holds at most CACHE_LIMIT."""
+    with db.memory_capped(con, CACHE_LIMIT):
         yield
-        return
-    con.execute(f"set memory_limit = '{CACHE_LIMIT}B'")
-    try:
-        yield
-    finally:
-        # the middle of what the display stands for: shown the same again, so repeated use does not drift
-        con.execute(f"set memory_limit = '{int(size + resolution / 2)}B'")
-
-
-def _size(setting: str) -> tuple[float, float]:
-    """DuckDB's display of a size ("18.8 GiB", "256.0 MiB") as (bytes, bytes a last digit is worth)."""
-    m = _SIZE.fullmatch(setting.strip())
-    if m is None:
-        return float("inf"), 0.0
-    number, scale, binary = m.groups()
-    unit = (1024 if binary else 1000) ** " KMGT".index(scale.upper() or " ")
-    decimals = len(number.partition(".")[2])
-    return float(number) * unit, unit / 10**decimals
 
 
 def unit_rows(con: duckdb.DuckDBPyConnection, year: int, *, verdicts: bool = True) -> Iterator[list[UnitRow]]:

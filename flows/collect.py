@@ -21,10 +21,14 @@ from tasks.config import Settings, load_settings
 from tasks.fetch import FetchOptions
 from tasks.pipeline import BatchResult, batches
 from tasks.runners import quote  # prefect's, but it survives pickling to a Dask worker
+from warehouse import db
 
 # fetch+parse batches in flight at once: enough to keep two cores (or two Dask workers) busy while
 # the flow loads the oldest one
 IN_FLIGHT = 3
+# bytes of DuckDB memory while the batches load: appending reads back little, and a province's load
+# otherwise filled the whole limit (1 GB) with pages of documents it never read again
+LOAD_MEMORY = 256 * 2**20
 
 
 @flow(name="yearly-collection")
@@ -37,7 +41,7 @@ def yearly_collection(
     settings = load_settings(config)
     run_id = steps.new_run_id("collect", year)
     # held for the run: the single-writer lock (and the server's one-writer slot, when it has one)
-    with runners.writer_slot(settings.warehouse):
+    with runners.writer_slot(settings.warehouse) as con:
         steps.start_run(settings, run_id, year, PARSER_VERSION, RULES_VERSION)
         try:
             units = steps.sync_registry(settings)
@@ -52,11 +56,13 @@ def yearly_collection(
             # (3.3 GB at 10 000 units) and opened batches × concurrency connections to the servers.
             new_versions = 0
             in_flight: deque = deque()
+            todo = list(batches(units, settings.batch_size, known=previous.keys()))
             kind = runner or settings.runner
-            if kind == "process" and len(units) <= settings.batch_size:
+            if kind == "process" and len(todo) <= 1:
                 kind = "thread"  # one batch cannot use a second core, and starting the pool costs seconds
-            with runners.task_runner(kind, dask_address=settings.dask_address) as pool, _frozen_heap():
-                for batch in batches(units, settings.batch_size):
+            with (runners.task_runner(kind, dask_address=settings.dask_address) as pool, _frozen_heap(),
+                  db.memory_capped(con, LOAD_MEMORY)):
+                for batch in todo:
                     in_flight.append(pool.submit(steps.fetch_and_parse, {
                         "units": quote(batch), "year": year, "parsed_shas": quote(parsed), "options": options,
                         "previous": quote({u.unit_code: previous[u.unit_code] for u in batch if u.unit_code in previous}),

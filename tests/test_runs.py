@@ -65,3 +65,19 @@ def test_the_warehouse_caps_duckdbs_memory(tmp_path, monkeypatch):
     monkeypatch.setattr(db, "MEMORY_LIMIT", "300MB")
     with db.connect(path, read_only=True) as con:
         assert db.scalar(con, "select current_setting('memory_limit')") == "286.1 MiB"
+
+
+def test_a_stage_cap_holds_for_every_connection_opened_inside_it_and_is_lifted_after(tmp_path):
+    """The flow caps DuckDB while the batches load, and each batch's task opens the warehouse anew:
+    that open must not restore the full limit."""
+    path = tmp_path / "w.duckdb"
+    limit = "select current_setting('memory_limit')"
+    with db.connect(path) as held:
+        with db.memory_capped(held, 100 * 2**20):
+            with db.connect(path) as task:
+                assert db.scalar(task, limit) == "100.0 MiB"
+            assert db.scalar(held, limit) == "100.0 MiB"
+        with db.connect(path) as task:
+            assert db.scalar(task, limit) == "953.6 MiB"
+        with db.memory_capped(held, 2 * 2**30):  # a cap above the limit leaves it
+            assert db.scalar(held, limit) == "953.6 MiB"

@@ -22,9 +22,11 @@ SCHEMA_DIR = HERE / "schema"
 VIEWS_DIR = HERE / "views"
 MARTS_DIR = HERE / "marts"
 _MIGRATION = re.compile(r"^(\d{3})_[a-z0-9_]+\.sql$")
+_SIZE = re.compile(r"([0-9.]+)\s*([KMGT]?)(i?)B(?:ytes)?", re.IGNORECASE)
 # DuckDB's buffer pool may otherwise grow to 80 % of the machine's memory and keeps what it read:
 # a province-wide collection held 6 GB of pages it no longer needed. Past the limit DuckDB spills
 # to a temporary folder beside the file. JUESUAN_DUCKDB_MEMORY_LIMIT overrides it (DuckDB's syntax).
+# It is set when the process opens the file; a stage may hold DuckDB to less for a while (memory_capped).
 MEMORY_LIMIT = os.environ.get("JUESUAN_DUCKDB_MEMORY_LIMIT", "1GB")
 
 
@@ -45,7 +47,9 @@ def connect(path: str | Path, *, read_only: bool = False) -> duckdb.DuckDBPyConn
         path.parent.mkdir(parents=True, exist_ok=True)
     _check_magic(path)
     try:
-        con = duckdb.connect(str(path), read_only=read_only)
+        # as configuration, not a SET after each open: the setting belongs to the open database, which
+        # every connection of this process shares, and a task's open must not undo a stage's cap
+        con = duckdb.connect(str(path), read_only=read_only, config={"memory_limit": MEMORY_LIMIT})
     except duckdb.IOException as exc:
         if "lock" in str(exc).lower():
             raise WarehouseBusy(
@@ -55,7 +59,6 @@ def connect(path: str | Path, *, read_only: bool = False) -> duckdb.DuckDBPyConn
         raise WarehouseUnreadable(f"cannot open the warehouse {path} with DuckDB {duckdb.__version__}: {exc}") from exc
     except duckdb.Error as exc:
         raise WarehouseUnreadable(f"cannot open the warehouse {path} with DuckDB {duckdb.__version__}: {exc}") from exc
-    con.execute("set memory_limit = $limit", {"limit": MEMORY_LIMIT})
     if not read_only:
         applied = migrate(con)
         # recreating ~40 views and macros costs ~0.3 s, and a collection opens the warehouse a dozen
@@ -63,6 +66,36 @@ def connect(path: str | Path, *, read_only: bool = False) -> duckdb.DuckDBPyConn
         if applied or not views_current(con):
             refresh_views(con)
     return con
+
+
+@contextmanager
+def memory_capped(con: duckdb.DuckDBPyConnection, limit: int) -> Iterator[None]:
+    """Inside this block DuckDB holds at most ``limit`` bytes (if its limit was higher), for every
+    connection to the database: DuckDB keeps each block it reads or writes cached up to its limit,
+    and a stage that never reads them again would hold them for nothing. The limit is restored
+    after, as closely as DuckDB shows it (to a tenth of its unit)."""
+    [(previous,)] = con.execute("select current_setting('memory_limit')").fetchall()
+    size, resolution = _size(previous)
+    if size <= limit:
+        yield
+        return
+    con.execute(f"set memory_limit = '{limit}B'")
+    try:
+        yield
+    finally:
+        # the middle of what the display stands for: shown the same again, so repeated use does not drift
+        con.execute(f"set memory_limit = '{int(size + resolution / 2)}B'")
+
+
+def _size(setting: str) -> tuple[float, float]:
+    """DuckDB's display of a size ("18.8 GiB", "256.0 MiB") as (bytes, bytes a last digit is worth)."""
+    m = _SIZE.fullmatch(setting.strip())
+    if m is None:
+        return float("inf"), 0.0
+    number, scale, binary = m.groups()
+    unit = (1024 if binary else 1000) ** " KMGT".index(scale.upper() or " ")
+    decimals = len(number.partition(".")[2])
+    return float(number) * unit, unit / 10**decimals
 
 
 def _check_magic(path: Path) -> None:

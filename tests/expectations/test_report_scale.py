@@ -15,6 +15,7 @@ import pytest
 
 from expectations import feedback, report
 from expectations.catalogue import load_catalogue
+from warehouse import db
 from warehouse.db import memory
 
 N = 1200
@@ -133,5 +134,5 @@ def test_duckdb_memory_limit_is_lowered_inside_and_restored(district):
     for _ in range(3):  # no drift from one stage to the next
         with feedback.bounded_cache(district):
             [(inside,)] = district.execute("select current_setting('memory_limit')").fetchall()
-            assert feedback._size(inside)[0] <= feedback.CACHE_LIMIT
+            assert db._size(inside)[0] <= feedback.CACHE_LIMIT
         assert district.execute("select current_setting('memory_limit')").fetchall() == before

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from tasks import demo, steps
+from tasks import demo, freshness, pipeline, steps
 from tasks.fileserver import serve_directory
 from warehouse import db
 
@@ -24,12 +24,28 @@ def district(tmp_path_factory, prefect_harness):
     with serve_directory(root / "files") as base, pytest.MonkeyPatch.context() as patch:
         config = demo.prepare(root, year=YEAR, base_url=base, n_units=15, seed=7)
         patch.setattr(steps, "ARTIFACT_ROWS", 2)  # a province's list, in small
+        limits = _record_memory_limits(patch)
         first = yearly_collection(year=YEAR, config=str(config))
         with db.connect(root / "warehouse.duckdb", read_only=True) as con:
             counts_after_first = table_counts(con)
         second = yearly_collection(year=YEAR, config=str(config))
     truth = json.loads((root / "truth.json").read_text(encoding="utf-8"))
-    return root, truth, first, second, counts_after_first
+    return root, truth, first, second, counts_after_first, limits
+
+
+def _record_memory_limits(patch: pytest.MonkeyPatch) -> dict[str, list[float]]:
+    """DuckDB's memory limit as the loads and then the checks see it."""
+    seen: dict[str, list[float]] = {"load": [], "check": []}
+
+    def recording(stage, fn):
+        def wrapper(con, *args, **kwargs):
+            seen[stage].append(db._size(db.scalar(con, "select current_setting('memory_limit')"))[0])
+            return fn(con, *args, **kwargs)
+        return wrapper
+
+    patch.setattr(pipeline, "load", recording("load", pipeline.load))
+    patch.setattr(freshness, "check_inputs", recording("check", freshness.check_inputs))
+    return seen
 
 
 def table_counts(con) -> dict[str, int]:
@@ -42,7 +58,7 @@ def units_of(truth) -> dict:
 
 
 def test_every_submitted_unit_is_in_the_warehouse(district):
-    root, truth, first, _, _ = district
+    root, truth, first, *_ = district
     units = units_of(truth)
     submitting = {code for code, u in units.items() if u["submits"]}
     with db.connect(root / "warehouse.duckdb", read_only=True) as con:
@@ -56,7 +72,7 @@ def test_every_submitted_unit_is_in_the_warehouse(district):
 
 
 def test_injected_faults_are_errors_and_block_publication(district):
-    root, truth, first, _, _ = district
+    root, truth, first, *_ = district
     faulty = {code for code, u in units_of(truth).items() if u["submits"] and "DQ-10" in u["faults"]}
     with db.connect(root / "warehouse.duckdb", read_only=True) as con:
         failing = {r[0] for r in con.execute(
@@ -67,7 +83,7 @@ def test_injected_faults_are_errors_and_block_publication(district):
 
 
 def test_publication_written_with_manifest(district):
-    _, _, first, _, _ = district
+    first = district[2]
     folder = Path(first["publication"])
     manifest = json.loads((folder / "manifest.json").read_text(encoding="utf-8"))
     assert (folder / "report.html").exists()
@@ -78,7 +94,7 @@ def test_publication_written_with_manifest(district):
 
 
 def test_rerun_over_unchanged_sources_changes_nothing(district):
-    root, _, first, second, counts_after_first = district
+    root, _, first, second, counts_after_first, _ = district
     assert first["new_versions"] == first["submitted"]
     assert second["new_versions"] == 0
     with db.connect(root / "warehouse.duckdb", read_only=True) as con:
@@ -90,8 +106,17 @@ def test_rerun_over_unchanged_sources_changes_nothing(district):
     assert "ok" not in outcomes
 
 
+def test_duckdb_holds_less_memory_while_loading_and_its_limit_again_for_the_checks(district):
+    from flows.collect import LOAD_MEMORY
+
+    limits = district[-1]
+    assert limits["load"] and max(limits["load"]) <= LOAD_MEMORY
+    assert len(limits["check"]) == 2  # each run checks (or finds its verdicts current)
+    assert min(limits["check"]) > LOAD_MEMORY
+
+
 def test_fault_free_units_are_published_and_faulty_ones_excluded(district):
-    root, truth, first, _, _ = district
+    root, truth, first, *_ = district
     units = units_of(truth)
     clean = {c for c, u in units.items() if u["submits"] and not u["faults"] and not u.get("real_document")}
     with db.connect(root / "warehouse.duckdb", read_only=True) as con:
@@ -110,7 +135,7 @@ def test_the_runs_artifact_lists_the_first_units_needing_action_and_says_how_man
     from prefect.client.orchestration import get_client
     from prefect.client.schemas.filters import ArtifactFilter, ArtifactFilterKey
 
-    _, _, first, _, _ = district
+    first = district[2]
     needing = first["alerts"]["needing_action"]
     assert needing > 2
     with get_client(sync_client=True) as client:

@@ -1,0 +1,42 @@
+"""How a collection cuts the registry into batches: by expected work, not by count alone."""
+
+from __future__ import annotations
+
+from tasks.pipeline import KNOWN_SHARE, batches
+from tasks.registry import Unit
+
+
+def units(n: int) -> list[Unit]:
+    return [Unit(f"U{i:04d}", f"unit {i}", None, None, f"http://h/{i}.txt", None) for i in range(n)]
+
+
+def codes(cut) -> list[list[str]]:
+    return [[u.unit_code for u in b] for b in cut]
+
+
+def test_new_units_come_in_batches_of_the_configured_size():
+    assert [len(b) for b in batches(units(11), 4)] == [4, 4, 3]
+
+
+def test_units_held_already_come_in_batches_KNOWN_SHARE_times_larger():
+    everyone = units(4 * KNOWN_SHARE * 2 + 1)
+    known = {u.unit_code for u in everyone}
+    assert [len(b) for b in batches(everyone, 4, known)] == [4 * KNOWN_SHARE, 4 * KNOWN_SHARE, 1]
+
+
+def test_a_mixed_registry_fills_each_batch_by_expected_work_keeping_order_and_every_unit_once():
+    everyone = units(40)
+    known = {u.unit_code for u in everyone[::2]}  # every other unit is held already
+    cut = list(batches(everyone, 4, known))
+    assert [c for b in codes(cut) for c in b] == [u.unit_code for u in everyone]
+
+    def work(batch: list[Unit]) -> int:
+        return sum(1 if u.unit_code in known else KNOWN_SHARE for u in batch)
+
+    for batch, following in zip(cut, cut[1:], strict=False):
+        assert work(batch) <= 4 * KNOWN_SHARE < work([*batch, following[0]])  # full: the next did not fit
+    assert len(cut) < 40 * (KNOWN_SHARE + 1) / 2 / (4 * KNOWN_SHARE) + 1
+
+
+def test_nothing_to_cut():
+    assert list(batches([], 4, {"U0001"})) == []
