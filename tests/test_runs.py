@@ -4,6 +4,9 @@ from __future__ import annotations
 
 import json
 
+import pytest
+
+from tasks.errors import ConfigError
 from warehouse import db
 from warehouse.sql import statement
 
@@ -65,6 +68,12 @@ def test_the_warehouse_caps_duckdbs_memory(tmp_path, monkeypatch):
     monkeypatch.setattr(db, "MEMORY_LIMIT", "300MB")
     with db.connect(path, read_only=True) as con:
         assert db.scalar(con, "select current_setting('memory_limit')") == "286.1 MiB"
+
+
+def test_a_memory_limit_duckdb_cannot_read_is_named_as_the_setting_it_came_from(tmp_path, monkeypatch):
+    monkeypatch.setattr(db, "MEMORY_LIMIT", "lots")
+    with pytest.raises(ConfigError, match="JUESUAN_DUCKDB_MEMORY_LIMIT='lots' is not a DuckDB memory size"):
+        db.connect(tmp_path / "w.duckdb")
 
 
 def test_a_stage_cap_holds_for_every_connection_opened_inside_it_and_is_lifted_after(tmp_path):

@@ -17,6 +17,8 @@ from typing import Any
 
 import duckdb
 
+from tasks.errors import ConfigError  # a module of its own, importing nothing
+
 HERE = Path(__file__).parent
 SCHEMA_DIR = HERE / "schema"
 VIEWS_DIR = HERE / "views"
@@ -50,6 +52,10 @@ def connect(path: str | Path, *, read_only: bool = False) -> duckdb.DuckDBPyConn
         # as configuration, not a SET after each open: the setting belongs to the open database, which
         # every connection of this process shares, and a task's open must not undo a stage's cap
         con = duckdb.connect(str(path), read_only=read_only, config={"memory_limit": MEMORY_LIMIT})
+    except duckdb.ParserException as exc:  # the only text an open parses is the configuration
+        raise ConfigError(
+            f"JUESUAN_DUCKDB_MEMORY_LIMIT={MEMORY_LIMIT!r} is not a DuckDB memory size (e.g. 1GB, 512MB): {exc}"
+        ) from exc
     except duckdb.IOException as exc:
         if "lock" in str(exc).lower():
             raise WarehouseBusy(
