@@ -20,6 +20,7 @@ from tasks import runners, steps
 from tasks.config import Settings, load_settings
 from tasks.fetch import FetchOptions
 from tasks.pipeline import BatchResult, batches
+from tasks.registry import Unit
 from tasks.runners import quote  # prefect's, but it survives pickling to a Dask worker
 from warehouse import db
 
@@ -56,22 +57,25 @@ def yearly_collection(
             # (3.3 GB at 10 000 units) and opened batches × concurrency connections to the servers.
             new_versions = 0
             in_flight: deque = deque()
-            todo = list(batches(units, settings.batch_size, known=previous.keys()))
+            todo = deque(batches(units, settings.batch_size, known=previous.keys()))
             kind = runner or settings.runner
             if kind == "process" and len(todo) <= 1:
                 kind = "thread"  # one batch cannot use a second core, and starting the pool costs seconds
             with (runners.task_runner(kind, dask_address=settings.dask_address) as pool, _frozen_heap(),
                   db.memory_capped(con, LOAD_MEMORY)):
-                for batch in todo:
-                    in_flight.append(pool.submit(steps.fetch_and_parse, {
-                        "units": quote(batch), "year": year, "parsed_shas": quote(parsed), "options": options,
-                        "previous": quote({u.unit_code: previous[u.unit_code] for u in batch if u.unit_code in previous}),
-                        "parser_version": PARSER_VERSION,
-                    }))
-                    if len(in_flight) >= IN_FLIGHT:
-                        new_versions += _load_oldest(settings, run_id, in_flight)
-                while in_flight:
-                    new_versions += _load_oldest(settings, run_id, in_flight)
+                while todo or in_flight:
+                    while todo and len(in_flight) < IN_FLIGHT:
+                        batch = todo.popleft()
+                        in_flight.append(pool.submit(steps.fetch_and_parse, {
+                            "units": quote(batch), "year": year, "parsed_shas": quote(parsed), "options": options,
+                            "previous": quote({u.unit_code: previous[u.unit_code] for u in batch
+                                               if u.unit_code in previous}),
+                            "parser_version": PARSER_VERSION, "max_documents": settings.batch_size,
+                        }))
+                    loaded, left = _load_oldest(settings, run_id, in_flight)
+                    new_versions += loaded
+                    if left:  # the batch filled up with new documents before its end
+                        todo.appendleft(left)
             steps.parse_leftovers(settings, year, PARSER_VERSION)
             checks = steps.validate(settings, year, run_id)
             report = steps.check_report(settings, year, checks)
@@ -91,16 +95,18 @@ def yearly_collection(
     return result
 
 
-def _load_oldest(settings: Settings, run_id: str, in_flight: deque) -> int:
-    """Load the oldest in-flight batch, quoted (see above), and let it go."""
-    batch = quote(_fetched(in_flight.popleft()))
-    new_versions = steps.load_batch(settings, run_id, batch)  # type: ignore[call-overload]
+def _load_oldest(settings: Settings, run_id: str, in_flight: deque) -> tuple[int, list[Unit]]:
+    """Load the oldest in-flight batch, quoted (see above), and let it go; returns its number of new
+    versions and its units left unfetched."""
+    batch = _fetched(in_flight.popleft())
+    left = batch.left
+    new_versions = steps.load_batch(settings, run_id, quote(batch))  # type: ignore[call-overload]
     del batch
     # Prefect's process-pool future holds its result in a reference cycle (callbacks on chained
     # futures), which only a full collection frees, and the few objects of a batch rarely trigger
     # one: a province-wide run kept every batch's bytes and frames, 5.7 GB by the last of 200.
     gc.collect()
-    return new_versions
+    return new_versions, left
 
 
 @contextmanager

@@ -8,7 +8,7 @@ parsed by this parser version are not parsed again.
 from __future__ import annotations
 
 from collections.abc import Collection, Iterator, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import duckdb
 
@@ -24,6 +24,8 @@ class BatchResult:
     # the batch's staging rows, built where it was parsed: on a process or Dask worker that is
     # CPU the single writer does not spend, and frames cross the process boundary as Arrow buffers
     parsed: loader.Frames
+    # units not fetched because the batch filled up with new documents: the flow submits them again
+    left: list[Unit] = field(default_factory=list)
 
     @property
     def documents_parsed(self) -> int:
@@ -34,8 +36,9 @@ class BatchResult:
 # no parse, ~0.5 ms of a worker against several for a new document. In a batch it takes 1/KNOWN_SHARE
 # of a new unit's room, so a re-run makes a quarter of the batches, each of which costs a Prefect task
 # run on both sides, a warehouse open and a collection (the bulk of a province's re-run at 500 a
-# batch). A cold run's batches are as before; should every known unit of a batch have changed, it
-# holds KNOWN_SHARE times the documents.
+# batch). A cold run's batches are as before. Should the known units have changed after all (a site's
+# new page template changes every document on it), fetch_and_parse stops at ``size`` documents and
+# hands the rest back, so a batch never holds more than a cold one.
 KNOWN_SHARE = 4
 
 
@@ -64,13 +67,17 @@ def fetch_and_parse(
     parsed_shas: frozenset[str],
     options: FetchOptions,
     parser_version: str,
+    max_documents: int | None = None,
 ) -> BatchResult:
-    fetches = fetch_all(units, year, previous=previous, options=options)
+    """Fetch and parse ``units``, or as many of them as bring ``max_documents`` documents; the
+    others are the result's ``left``."""
+    fetches = fetch_all(units, year, previous=previous, options=options, max_documents=max_documents)
     todo: dict[str, tuple[str, bytes, str]] = {}
     for r in fetches:
         if r.ok and r.content is not None and r.sha256 and r.sha256 not in parsed_shas:
             todo.setdefault(r.sha256, (r.sha256, r.content, f"unit {r.unit_code}, file {r.url}"))
-    return BatchResult(fetches, loader.parsed_frames(parse_batch(todo.values()), parser_version))
+    return BatchResult(fetches, loader.parsed_frames(parse_batch(todo.values()), parser_version),
+                       left=list(units[len(fetches):]))
 
 
 def load(con: duckdb.DuckDBPyConnection, run_id: str, batch: BatchResult) -> int:

@@ -64,10 +64,10 @@ def prior_state(settings: Settings, year: int, parser_version: str) -> tuple[dic
 @task(name="fetch-and-parse", cache_policy=NO_CACHE)
 def fetch_and_parse(
     units: list[Unit], year: int, previous: dict[str, Previous], parsed_shas: frozenset[str], options: FetchOptions,
-    parser_version: str,
+    parser_version: str, max_documents: int | None = None,
 ) -> BatchResult:
     return pipeline.fetch_and_parse(units, year, previous=previous, parsed_shas=parsed_shas, options=options,
-                                    parser_version=parser_version)
+                                    parser_version=parser_version, max_documents=max_documents)
 
 
 @task(name="load-batch", cache_policy=NO_CACHE)

@@ -108,3 +108,25 @@ def test_concurrency_is_the_limit_across_all_workers():
         results = fetch_all(units, 2024, options=options)
     assert [r.outcome for r in results] == ["ok"] * 60
     assert seen["most"] == 20
+
+
+def test_a_document_ceiling_stops_handing_out_units_and_says_which_were_fetched():
+    """A batch of units expected to answer 304 that all changed must not hold more documents than
+    a batch of new units (tasks/pipeline.py): past ``max_documents`` no unit is started."""
+    with fault_server() as (base, hits):
+        units = [unit(f"U{i}", base + "/ok/{unit_code}") for i in range(12)]
+        etag = fetch_all(units[:1], 2024, options=FAST)[0].etag
+        # U1 and U2 are unchanged (304, no document); the others are new
+        previous = {u.unit_code: Previous("sha", etag, None) for u in units[1:3]}
+        one_at_a_time = FetchOptions(concurrency=1, read_timeout=5, total_timeout=10, retries=0)
+        results = fetch_all(units, 2024, previous=previous, options=one_at_a_time, max_documents=3)
+        assert [r.unit_code for r in results] == ["U0", "U1", "U2", "U3", "U4"]
+        assert [r.outcome for r in results] == ["ok", "not_modified", "not_modified", "ok", "ok"]
+        assert not any(hits.get(f"/ok/U{i}") for i in range(5, 12))
+
+        # with four at once, at most three more arrive after the ceiling is reached, and still a prefix
+        four = FetchOptions(concurrency=4, read_timeout=5, total_timeout=10, retries=0)
+        results = fetch_all(units, 2024, options=four, max_documents=3)
+        assert 3 <= sum(r.content is not None for r in results) <= 3 + 4 - 1
+        assert [r.unit_code for r in results] == [u.unit_code for u in units[:len(results)]]
+        assert len(results) < len(units)

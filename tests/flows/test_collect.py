@@ -145,3 +145,31 @@ def test_the_runs_artifact_lists_the_first_units_needing_action_and_says_how_man
     rows = json.loads(earliest.data) if isinstance(earliest.data, str) else earliest.data
     assert len(rows) == 2 and {"unit_code", "action"} <= set(rows[0])
     assert f"{needing - 2} more" in earliest.description
+
+
+def test_a_rerun_where_every_document_changed_holds_no_more_per_batch_than_a_cold_run(tmp_path, monkeypatch,
+                                                                                     prefect_harness):
+    """Units held already are batched four to a new unit's room, as they mostly answer 304. When every
+    one of them changed (a site's new page template), each batch still holds at most ``batch_size``
+    documents, and the units it had no room for are fetched in a later batch, not lost."""
+    from flows.collect import yearly_collection
+
+    with serve_directory(tmp_path / "files") as base:
+        config = demo.prepare(tmp_path, year=YEAR, base_url=base, n_units=15, seed=11)
+        text = config.read_text(encoding="utf-8").replace("batch_size = 500", "batch_size = 3")
+        config.write_text(text + "\n[fetch]\nconcurrency = 1\n", encoding="utf-8")
+        first = yearly_collection(year=YEAR, config=str(config), publish=False, runner="thread")
+        for doc in (tmp_path / "files").rglob("*.txt"):
+            doc.write_bytes(doc.read_bytes() + b"\n")
+        documents_per_batch: list[int] = []
+
+        def load(con, run_id, batch):
+            documents_per_batch.append(sum(f.content is not None for f in batch.fetches))
+            return real_load(con, run_id, batch)
+
+        real_load = pipeline.load
+        monkeypatch.setattr(pipeline, "load", load)
+        second = yearly_collection(year=YEAR, config=str(config), publish=False, runner="thread")
+    assert first["new_versions"] == second["new_versions"] == first["submitted"] > 3
+    assert max(documents_per_batch) == 3
+    assert sum(documents_per_batch) == first["submitted"]
