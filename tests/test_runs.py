@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from pathlib import Path
 
 import pytest
 
@@ -90,3 +91,23 @@ def test_a_stage_cap_holds_for_every_connection_opened_inside_it_and_is_lifted_a
             assert db.scalar(task, limit) == "953.6 MiB"
         with db.memory_capped(held, 2 * 2**30):  # a cap above the limit leaves it
             assert db.scalar(held, limit) == "953.6 MiB"
+
+
+def test_deferred_checkpoints_hold_for_every_connection_opened_inside_and_the_log_is_written_after(tmp_path):
+    """The flow defers checkpoints while the batches load, each batch in a task that opens the
+    warehouse anew; after the loop the log is in the file and the default threshold is back."""
+    path = tmp_path / "w.duckdb"
+    wal = Path(f"{path}.wal")
+    threshold = "select current_setting('checkpoint_threshold')"
+    with db.connect(path) as held:
+        held.execute("checkpoint")
+        with db.checkpoints_deferred(held, 64 * 2**20):
+            with db.connect(path) as task:
+                assert db.scalar(task, threshold) == "64.0 MiB"
+                # ~20 MB of rows: past the default threshold, so without the deferral a checkpoint
+                # would have emptied the log at this commit
+                task.execute("create table t as select repeat('x', 200) || i as s from range(100000) r(i)")
+            assert wal.exists() and wal.stat().st_size > 16 * 2**20
+        assert not wal.exists() or wal.stat().st_size == 0
+        assert db.scalar(held, threshold) == "16.0 MiB"
+        assert db.scalar(held, "select count(*) from t") == 100_000

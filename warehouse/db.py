@@ -93,6 +93,21 @@ def memory_capped(con: duckdb.DuckDBPyConnection, limit: int) -> Iterator[None]:
         con.execute(f"set memory_limit = '{int(size + resolution / 2)}B'")
 
 
+@contextmanager
+def checkpoints_deferred(con: duckdb.DuckDBPyConnection, wal_bytes: int) -> Iterator[None]:
+    """Inside this block DuckDB checkpoints (moves its write-ahead log into the file) only once the
+    log holds ``wal_bytes``, rather than at its default 16 MB, for every connection to the database;
+    and once when the block ends well. Loading a province in batches of ~10 MB checkpointed after
+    every other batch, and each checkpoint cost more as the tables grew (bench/README.md)."""
+    [(previous,)] = con.execute("select current_setting('checkpoint_threshold')").fetchall()
+    con.execute(f"set checkpoint_threshold = '{wal_bytes}B'")
+    try:
+        yield
+    finally:
+        con.execute(f"set checkpoint_threshold = '{previous}'")
+    con.execute("checkpoint")
+
+
 def _size(setting: str) -> tuple[float, float]:
     """DuckDB's display of a size ("18.8 GiB", "256.0 MiB") as (bytes, bytes a last digit is worth)."""
     m = _SIZE.fullmatch(setting.strip())
