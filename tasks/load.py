@@ -185,6 +185,10 @@ _INDICATOR: dict[str, Any] = {
 }
 
 
+def attempted_units(con: duckdb.DuckDBPyConnection, year: int) -> frozenset[str]:
+    return frozenset(code for (code,) in con.execute(statement("attempted_units"), {"year": year}).fetchall())
+
+
 def parsed_shas(con: duckdb.DuckDBPyConnection, year: int, parser_version: str) -> frozenset[str]:
     rows = con.execute(statement("parsed_shas"), {"year": year, "parser_version": parser_version}).fetchall()
     return frozenset(sha for (sha,) in rows)

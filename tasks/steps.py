@@ -8,7 +8,7 @@ from __future__ import annotations
 import uuid
 from datetime import datetime
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, NamedTuple
 
 from prefect import task
 from prefect.cache_policies import NO_CACHE
@@ -55,10 +55,19 @@ def sync_campaign(settings: Settings, year: int) -> None:
         })
 
 
+class PriorState(NamedTuple):
+    """What the warehouse holds for the year before a collection starts."""
+
+    previous: dict[str, Previous]  # per unit: its newest document and that download's validators
+    parsed: frozenset[str]  # documents parsed by this parser version
+    attempted: frozenset[str]  # units fetched before, documents or not
+
+
 @task(name="prior-state", cache_policy=NO_CACHE)
-def prior_state(settings: Settings, year: int, parser_version: str) -> tuple[dict[str, Previous], frozenset[str]]:
+def prior_state(settings: Settings, year: int, parser_version: str) -> PriorState:
     with db.connect(settings.warehouse) as con:
-        return loader.previous_versions(con, year), loader.parsed_shas(con, year, parser_version)
+        return PriorState(loader.previous_versions(con, year), loader.parsed_shas(con, year, parser_version),
+                          loader.attempted_units(con, year))
 
 
 @task(name="fetch-and-parse", cache_policy=NO_CACHE)

@@ -14,7 +14,7 @@ def test_new_units_come_in_batches_of_the_configured_size():
     assert [len(b) for b in batches(units(11), 4)] == [4, 4, 3]
 
 
-def test_units_held_already_come_in_batches_KNOWN_SHARE_times_larger():
+def test_units_fetched_before_come_in_batches_KNOWN_SHARE_times_larger():
     everyone = units(4 * KNOWN_SHARE * 2 + 1)
     known = {u.unit_code for u in everyone}
     assert [len(b) for b in batches(everyone, 4, known)] == [4 * KNOWN_SHARE, 4 * KNOWN_SHARE, 1]
@@ -22,7 +22,7 @@ def test_units_held_already_come_in_batches_KNOWN_SHARE_times_larger():
 
 def test_a_mixed_registry_fills_each_batch_by_expected_work_keeping_order_and_every_unit_once():
     everyone = units(40)
-    known = {u.unit_code for u in everyone[::2]}  # every other unit is held already
+    known = {u.unit_code for u in everyone[::2]}  # every other unit was fetched before
     cut = list(batches(everyone, 4, known))
     assert [u.unit_code for b in cut for u in b] == [u.unit_code for u in everyone]
 
@@ -35,3 +35,21 @@ def test_a_mixed_registry_fills_each_batch_by_expected_work_keeping_order_and_ev
 
 def test_nothing_to_cut():
     assert list(batches([], 4, {"U0001"})) == []
+
+
+def test_a_batch_carries_what_the_warehouse_holds_of_its_own_units_only():
+    """Not the year's whole parsed set (~6 MB a batch at 100 000 units); and a document parsed by
+    another parser version is not among the batch's parsed ones, so it is parsed again."""
+    from flows.collect import _held_by
+    from tasks.fetch import Previous
+    from tasks.steps import PriorState
+
+    everyone = units(4)
+    prior = PriorState(
+        previous={"U0000": Previous("s0", '"e0"', None), "U0001": Previous("s1", None, None),
+                  "U0003": Previous("s3", None, None)},
+        parsed=frozenset({"s0", "s3", "elsewhere"}), attempted=frozenset({"U0000", "U0001", "U0002", "U0003"}))
+    held = {k: v.unwrap() for k, v in _held_by(everyone[:3], prior).items()}
+    assert held["units"] == everyone[:3]
+    assert held["previous"] == {"U0000": prior.previous["U0000"], "U0001": prior.previous["U0001"]}
+    assert held["parsed_shas"] == {"s0"}  # s1 held but not parsed by this version; s3 is another batch's

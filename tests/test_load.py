@@ -2,7 +2,7 @@ from datetime import datetime
 from decimal import Decimal
 
 from tasks.fetch import FetchResult
-from tasks.load import parsed_shas, previous_versions, record_fetches, store_parsed, unparsed
+from tasks.load import attempted_units, parsed_shas, previous_versions, record_fetches, store_parsed, unparsed
 from tasks.model import Figure, ParsedDocument
 from tasks.parse.batch import ParseOutcome
 from warehouse import db
@@ -35,6 +35,14 @@ def test_same_bytes_twice_add_no_version(tmp_path):
     assert [v for v, _ in rows] == [1, 2]
     assert previous_versions(con, 2024)["A"].sha256 == rows[-1][1]
     assert counts(con)["raw.fetch_attempt"] == 4
+
+
+def test_units_fetched_before_include_those_that_had_nothing_to_fetch(tmp_path):
+    con = db.connect(tmp_path / "w.duckdb")
+    record_fetches(con, "r1", [fetched("A", b"one"), fetched("B", b"", "not_found")])
+    assert attempted_units(con, 2024) == {"A", "B"}  # B has no document, but a re-run expects its 404 again
+    assert set(previous_versions(con, 2024)) == {"A"}
+    assert attempted_units(con, 2023) == frozenset()
 
 
 def test_parsed_rows_are_replaced_whole_and_only_when_needed(tmp_path):

@@ -149,8 +149,8 @@ def test_the_runs_artifact_lists_the_first_units_needing_action_and_says_how_man
 
 def test_a_rerun_where_every_document_changed_holds_no_more_per_batch_than_a_cold_run(tmp_path, monkeypatch,
                                                                                      prefect_harness):
-    """Units held already are batched four to a new unit's room, as they mostly answer 304. When every
-    one of them changed (a site's new page template), each batch still holds at most ``batch_size``
+    """Units fetched before are batched KNOWN_SHARE to a new unit's room, as they mostly answer 304.
+    When every one of them changed (a site's new page template), each batch still holds at most ``batch_size``
     documents, and the units it had no room for are fetched in a later batch, not lost."""
     from flows.collect import yearly_collection
 
@@ -173,3 +173,28 @@ def test_a_rerun_where_every_document_changed_holds_no_more_per_batch_than_a_col
     assert first["new_versions"] == second["new_versions"] == first["submitted"] > 3
     assert max(documents_per_batch) == 3
     assert sum(documents_per_batch) == first["submitted"]
+
+
+def test_a_rerun_counts_units_that_had_nothing_to_fetch_as_cheap(tmp_path, monkeypatch, prefect_harness):
+    """A unit whose last fetch found nothing (404) mostly finds nothing again: like a unit whose document
+    is held, it takes 1/KNOWN_SHARE of a batch's room, so an unchanged re-run of 16 units at one new
+    unit per batch is a single batch, not one per missing unit."""
+    from flows.collect import yearly_collection
+
+    with serve_directory(tmp_path / "files") as base:
+        config = demo.prepare(tmp_path, year=YEAR, base_url=base, n_units=15, seed=7)
+        config.write_text(config.read_text(encoding="utf-8").replace("batch_size = 500", "batch_size = 1"),
+                          encoding="utf-8")
+        first = yearly_collection(year=YEAR, config=str(config), publish=False, runner="thread")
+        batch_sizes: list[int] = []
+
+        def load(con, run_id, batch):
+            batch_sizes.append(len(batch.fetches))
+            return real_load(con, run_id, batch)
+
+        real_load = pipeline.load
+        monkeypatch.setattr(pipeline, "load", load)
+        second = yearly_collection(year=YEAR, config=str(config), publish=False, runner="thread")
+    assert first["missing"] >= 1 and second["new_versions"] == 0
+    assert first["registered"] <= pipeline.KNOWN_SHARE  # else no single batch could hold them all
+    assert batch_sizes == [first["registered"]]
