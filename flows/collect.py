@@ -15,13 +15,13 @@ from contextlib import contextmanager
 
 from prefect import flow
 from prefect.futures import PrefectFuture
+from prefect.utilities.annotations import quote
 
 from tasks import runners, steps
 from tasks.config import Settings, load_settings
 from tasks.fetch import FetchOptions
-from tasks.pipeline import BatchResult, batches
+from tasks.pipeline import BatchInput, BatchResult, batches
 from tasks.registry import Unit
-from tasks.runners import quote  # prefect's, but it survives pickling to a Dask worker
 from warehouse import db
 
 # fetch+parse batches in flight at once: enough to keep two cores (or two Dask workers) busy while
@@ -53,8 +53,8 @@ def yearly_collection(
             prior = steps.prior_state(settings, year, PARSER_VERSION)
             options = FetchOptions(**settings.fetch.model_dump())
             # fetch+parse fans out (processes, threads or Dask); each batch is loaded here as it arrives.
-            # quote(): Prefect would otherwise walk (and copy) every unit, sha and parsed figure of a
-            # batch to look for upstream futures: most of the flow's time at 2000 units (bench/README.md).
+            # BatchInput, and quote() for the loads: Prefect would otherwise walk (and copy) every unit, sha
+            # and parsed figure of a batch to look for upstream futures (bench/README.md).
             # At most IN_FLIGHT batches are fetched/parsed at once and a loaded batch is let go: the
             # thread runner has no worker limit, so submitting them all held every document in memory
             # (3.3 GB at 10 000 units) and opened batches × concurrency connections to the servers.
@@ -68,8 +68,9 @@ def yearly_collection(
                   db.memory_capped(con, LOAD_MEMORY), db.checkpoints_deferred(con, LOAD_WAL)):
                 while todo or in_flight:
                     while todo and len(in_flight) < IN_FLIGHT:
+                        batch = BatchInput.of(todo.popleft(), prior.previous, prior.parsed)
                         in_flight.append(pool.submit(steps.fetch_and_parse, {
-                            **_held_by(todo.popleft(), prior), "year": year, "options": options,
+                            "batch": batch, "year": year, "options": options,
                             "parser_version": PARSER_VERSION, "max_documents": settings.batch_size,
                         }))
                     loaded, left = _load_oldest(settings, run_id, in_flight)
@@ -93,14 +94,6 @@ def yearly_collection(
         }
         steps.finish_run(settings, run_id, "completed", result)
     return result
-
-
-def _held_by(batch: list[Unit], prior: steps.PriorState) -> dict[str, quote]:
-    """A batch's units with what the warehouse holds of them, quoted (see above). Only the batch's own
-    documents: the whole year's parsed set was ~6 MB to pickle and unpickle per batch at 100 000 units."""
-    previous = {u.unit_code: prior.previous[u.unit_code] for u in batch if u.unit_code in prior.previous}
-    parsed = frozenset(p.sha256 for p in previous.values() if p.sha256 in prior.parsed)
-    return {"units": quote(batch), "previous": quote(previous), "parsed_shas": quote(parsed)}
 
 
 def _load_oldest(settings: Settings, run_id: str, in_flight: deque) -> tuple[int, list[Unit]]:

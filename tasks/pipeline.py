@@ -32,6 +32,30 @@ class BatchResult:
         return self.parsed["report"].height
 
 
+class BatchInput:
+    """The units of one fetch+parse batch and what the warehouse holds of them: their newest
+    documents' validators, and which of those documents this parser version has parsed.
+
+    One plain object, not lists and dicts: Prefect's task engine walks every list, dict and
+    dataclass among a task's parameters, twice, looking for futures. ``quote()`` spares the flow
+    that walk, but Prefect's process pool removes it on the way, and in the worker the walk cost
+    ~1 s per 10 000-unit batch. Prefect does not look inside other objects."""
+
+    __slots__ = ("units", "previous", "parsed_shas")
+
+    def __init__(self, units: list[Unit], previous: dict[str, Previous], parsed_shas: frozenset[str]) -> None:
+        self.units = units
+        self.previous = previous
+        self.parsed_shas = parsed_shas
+
+    @classmethod
+    def of(cls, units: list[Unit], previous: dict[str, Previous], parsed_shas: frozenset[str]) -> BatchInput:
+        """``units`` with their part of the year's ``previous`` and ``parsed_shas`` (the whole parsed
+        set was ~6 MB to pickle and unpickle per batch at 100 000 units)."""
+        mine = {u.unit_code: previous[u.unit_code] for u in units if u.unit_code in previous}
+        return cls(units, mine, frozenset(p.sha256 for p in mine.values() if p.sha256 in parsed_shas))
+
+
 # A unit fetched before this year mostly answers a conditional GET with a 304, or the same 404 again:
 # no body, no parse, ~0.6 ms of a worker against several for a new document. In a batch it takes
 # 1/KNOWN_SHARE of a new unit's room, so an unchanged re-run makes few batches, each of which costs a

@@ -1,30 +1,23 @@
 """Where a collection's work runs: the task runner for fetch+parse batches, and the single slot
 that lets exactly one flow write the warehouse at a time.
 
-- :func:`task_runner` — ``runner = "thread"`` (default): a thread pool in the flow's process;
-  ``runner = "dask"``: prefect-dask on ``dask_address``, or a throwaway LocalCluster of two
+- :func:`task_runner` — ``runner = "process"`` (default): Prefect's process pool, one worker per
+  core; ``runner = "thread"``: a thread pool in the flow's process; ``runner = "dask"``: prefect-dask on ``dask_address``, or a throwaway LocalCluster of two
   single-threaded worker processes. Only fetch+parse goes there: it needs no warehouse.
 - :func:`writer_slot` — the Prefect global concurrency limit :data:`WRITER_LIMIT` (when the server
   defines it) and then the DuckDB connection, held for the whole flow. DuckDB already refuses a
   second writing process; the limit turns that refusal into waiting, so a publication scheduled
   during a collection runs after it instead of failing.
-- :class:`quote` — Prefect's ``quote`` (pass a big parameter without Prefect walking it for
-  futures) in a form that survives the trip to a Dask worker process.
 
 Like ``tasks/steps.py``, this module is about Prefect; the quick commands never import it.
 """
 
-# mypy reports a line-less "Name T is not defined" for any subclass of prefect's quote (its generic
-# base); ruff's F821 still catches real undefined names here.
-# mypy: disable-error-code="name-defined"
 from __future__ import annotations
 
 from collections.abc import Iterator
 from contextlib import ExitStack, contextmanager
 from pathlib import Path
 from typing import TYPE_CHECKING
-
-from prefect.utilities.annotations import quote as _prefect_quote
 
 from tasks.config import RUNNERS
 
@@ -33,17 +26,6 @@ if TYPE_CHECKING:
     from prefect.task_runners import TaskRunner
 
 WRITER_LIMIT = "juesuan-warehouse-writer"
-
-
-class quote(_prefect_quote):  # noqa: N801 - a drop-in for prefect's quote
-    """Prefect's quote is a one-item tuple whose constructor wraps its argument again, so pickling
-    (on the way to a Dask worker) turns ``quote(batch)`` into ``quote((batch,))`` and the task
-    receives a tuple. Pickle it as what it wraps."""
-
-    __slots__ = ()
-
-    def __reduce__(self) -> tuple[type, tuple]:
-        return type(self), (self.unwrap(),)
 
 
 def task_runner(kind: str, *, dask_address: str | None = None, max_workers: int | None = None) -> TaskRunner:

@@ -17,7 +17,7 @@ from tasks import freshness, pipeline, registry
 from tasks import load as loader
 from tasks.config import Settings
 from tasks.fetch import FetchOptions, Previous
-from tasks.pipeline import BatchResult
+from tasks.pipeline import BatchInput, BatchResult
 from tasks.registry import Unit
 
 if TYPE_CHECKING:
@@ -72,11 +72,10 @@ def prior_state(settings: Settings, year: int, parser_version: str) -> PriorStat
 
 @task(name="fetch-and-parse", cache_policy=NO_CACHE)
 def fetch_and_parse(
-    units: list[Unit], year: int, previous: dict[str, Previous], parsed_shas: frozenset[str], options: FetchOptions,
-    parser_version: str, max_documents: int | None = None,
+    batch: BatchInput, year: int, options: FetchOptions, parser_version: str, max_documents: int | None = None,
 ) -> BatchResult:
-    return pipeline.fetch_and_parse(units, year, previous=previous, parsed_shas=parsed_shas, options=options,
-                                    parser_version=parser_version, max_documents=max_documents)
+    return pipeline.fetch_and_parse(batch.units, year, previous=batch.previous, parsed_shas=batch.parsed_shas,
+                                    options=options, parser_version=parser_version, max_documents=max_documents)
 
 
 @task(name="load-batch", cache_policy=NO_CACHE)

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from tasks.pipeline import KNOWN_SHARE, batches
+from tasks.fetch import Previous
+from tasks.pipeline import KNOWN_SHARE, BatchInput, batches
 from tasks.registry import Unit
 
 
@@ -40,16 +41,24 @@ def test_nothing_to_cut():
 def test_a_batch_carries_what_the_warehouse_holds_of_its_own_units_only():
     """Not the year's whole parsed set (~6 MB a batch at 100 000 units); and a document parsed by
     another parser version is not among the batch's parsed ones, so it is parsed again."""
-    from flows.collect import _held_by
-    from tasks.fetch import Previous
-    from tasks.steps import PriorState
-
     everyone = units(4)
-    prior = PriorState(
-        previous={"U0000": Previous("s0", '"e0"', None), "U0001": Previous("s1", None, None),
-                  "U0003": Previous("s3", None, None)},
-        parsed=frozenset({"s0", "s3", "elsewhere"}), attempted=frozenset({"U0000", "U0001", "U0002", "U0003"}))
-    held = {k: v.unwrap() for k, v in _held_by(everyone[:3], prior).items()}
-    assert held["units"] == everyone[:3]
-    assert held["previous"] == {"U0000": prior.previous["U0000"], "U0001": prior.previous["U0001"]}
-    assert held["parsed_shas"] == {"s0"}  # s1 held but not parsed by this version; s3 is another batch's
+    previous = {"U0000": Previous("s0", '"e0"', None), "U0001": Previous("s1", None, None),
+                "U0003": Previous("s3", None, None)}
+    batch = BatchInput.of(everyone[:3], previous, frozenset({"s0", "s3", "elsewhere"}))
+    assert batch.units == everyone[:3]
+    assert batch.previous == {"U0000": previous["U0000"], "U0001": previous["U0001"]}
+    assert batch.parsed_shas == {"s0"}  # s1 held but not parsed by this version; s3 is another batch's
+
+
+def test_prefect_does_not_walk_a_batch_looking_for_futures():
+    """Its task engine walks lists, dicts and dataclasses among the parameters in the worker, where
+    quote() no longer protects them (Prefect's process pool removes it)."""
+    from prefect.utilities.collections import visit_collection
+
+    seen: list[object] = []
+    batch = BatchInput.of(units(3), {"U0000": Previous("s0", None, None)}, frozenset({"s0"}))
+    visit_collection({"batch": batch}, seen.append)
+    assert [x for x in seen if not isinstance(x, (dict, str))] == [batch]
+    seen.clear()
+    visit_collection({"units": batch.units}, seen.append)
+    assert len(seen) > 3  # what it does to a plain list of units: every unit and every field

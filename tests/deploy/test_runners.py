@@ -81,14 +81,3 @@ def test_writer_slot_admits_one_writer_at_a_time(tmp_path, prefect_harness):
 
     with get_client(sync_client=True) as client:
         client.delete_global_concurrency_limit_by_name(runners.WRITER_LIMIT)
-
-
-def test_quote_survives_the_trip_to_a_worker_process():
-    import pickle
-
-    from prefect.utilities.annotations import quote as prefect_quote
-
-    batch = [("JJ001", "甲"), ("JJ002", "乙")]
-    assert pickle.loads(pickle.dumps(prefect_quote(batch))).unwrap() != batch  # why runners.quote exists
-    shipped = pickle.loads(pickle.dumps(runners.quote(batch)))
-    assert isinstance(shipped, prefect_quote) and shipped.unwrap() == batch
