@@ -8,7 +8,7 @@ silently turns into a "missing" unit otherwise.
 from __future__ import annotations
 
 import csv
-from dataclasses import asdict, dataclass, replace
+from dataclasses import dataclass, replace
 from pathlib import Path
 from urllib.parse import urlsplit
 
@@ -112,7 +112,9 @@ def _unit(path: Path, line: int, row: dict[str, str | None]) -> Unit:
 
 def sync_units(con: duckdb.DuckDBPyConnection, units: list[Unit]) -> None:
     """Upsert the registry into ``core.unit`` (units removed from the file are kept: history refers to them)."""
-    incoming = pl.DataFrame([asdict(u) for u in units], schema={c: pl.String for c in COLUMNS})
+    # column by column: asdict() deep-copies each unit, 0.7 s of a province's every run
+    incoming = pl.DataFrame({c: [getattr(u, c) for u in units] for c in COLUMNS},
+                            schema={c: pl.String for c in COLUMNS})
     con.register("incoming", incoming)
     try:
         run(con, statement("upsert_unit"))
