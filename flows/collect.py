@@ -1,7 +1,7 @@
 """The yearly collection flow: registry → fetch+parse (batches) → load → validate → report → alert → publish.
 
 The flow only orders the steps. Fetch and parse fan out over batches of units on the task runner
-(threads, or Dask with ``runner = "dask"``); every load runs here, in the flow's own process,
+(worker processes, threads, or Dask: ``runner``); every load runs here, in the flow's own process,
 because DuckDB allows a single writer. The flow holds a warehouse connection for its whole run,
 so a second collection on the same warehouse stops at once with a clear message.
 """

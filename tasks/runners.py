@@ -2,8 +2,9 @@
 that lets exactly one flow write the warehouse at a time.
 
 - :func:`task_runner` — ``runner = "process"`` (default): Prefect's process pool, one worker per
-  core; ``runner = "thread"``: a thread pool in the flow's process; ``runner = "dask"``: prefect-dask on ``dask_address``, or a throwaway LocalCluster of two
-  single-threaded worker processes. Only fetch+parse goes there: it needs no warehouse.
+  core; ``runner = "thread"``: a thread pool in the flow's process; ``runner = "dask"``:
+  prefect-dask on ``dask_address``, or a throwaway LocalCluster of two single-threaded worker
+  processes. Only fetch+parse goes there: it needs no warehouse.
 - :func:`writer_slot` — the Prefect global concurrency limit :data:`WRITER_LIMIT` (when the server
   defines it) and then the DuckDB connection, held for the whole flow. DuckDB already refuses a
   second writing process; the limit turns that refusal into waiting, so a publication scheduled
@@ -29,7 +30,7 @@ WRITER_LIMIT = "juesuan-warehouse-writer"
 
 
 def task_runner(kind: str, *, dask_address: str | None = None, max_workers: int | None = None) -> TaskRunner:
-    """A fresh, not yet started task runner of ``kind`` ("thread" | "dask")."""
+    """A fresh, not yet started task runner of ``kind`` ("process" | "thread" | "dask")."""
     if kind == "thread":
         from prefect.task_runners import ThreadPoolTaskRunner
 

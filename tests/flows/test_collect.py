@@ -150,8 +150,8 @@ def test_the_runs_artifact_lists_the_first_units_needing_action_and_says_how_man
 def test_a_rerun_where_every_document_changed_holds_no_more_per_batch_than_a_cold_run(tmp_path, monkeypatch,
                                                                                      prefect_harness):
     """Units fetched before are batched KNOWN_SHARE to a new unit's room, as they mostly answer 304.
-    When every one of them changed (a site's new page template), each batch still holds at most ``batch_size``
-    documents, and the units it had no room for are fetched in a later batch, not lost."""
+    When every one of them changed (a site's new page template), each batch still holds at most
+    ``batch_size`` documents, and the units it had no room for are fetched in a later batch, not lost."""
     from flows.collect import yearly_collection
 
     with serve_directory(tmp_path / "files") as base:
