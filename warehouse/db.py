@@ -80,7 +80,7 @@ def memory_capped(con: duckdb.DuckDBPyConnection, limit: int) -> Iterator[None]:
     connection to the database: DuckDB keeps each block it reads or writes cached up to its limit,
     and a stage that never reads them again would hold them for nothing. The limit is restored
     after, as closely as DuckDB shows it (to a tenth of its unit)."""
-    [(previous,)] = con.execute("select current_setting('memory_limit')").fetchall()
+    previous = scalar(con, "select current_setting('memory_limit')")
     size, resolution = _size(previous)
     if size <= limit:
         yield
@@ -99,7 +99,7 @@ def checkpoints_deferred(con: duckdb.DuckDBPyConnection, wal_bytes: int) -> Iter
     log holds ``wal_bytes``, rather than at its default 16 MB, for every connection to the database;
     and once when the block ends well. Loading a province in batches of ~10 MB checkpointed after
     every other batch, and each checkpoint cost more as the tables grew (bench/README.md)."""
-    [(previous,)] = con.execute("select current_setting('checkpoint_threshold')").fetchall()
+    previous = scalar(con, "select current_setting('checkpoint_threshold')")
     con.execute(f"set checkpoint_threshold = '{wal_bytes}B'")
     try:
         yield
