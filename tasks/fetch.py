@@ -1,15 +1,21 @@
-"""Fetch: one document per unit and year, over http(s) with httpx or from a folder.
+"""Fetch: one document per unit and year, over http(s) with httpx's transport or from a folder.
 
-``concurrency`` workers each own an httpx client of one keep-alive connection and take the next
-unit when they are free; every request has explicit timeouts and a byte ceiling. Transient
+``concurrency`` workers each own one keep-alive connection and take the next unit when they are
+free; every request has explicit timeouts and a byte ceiling. The requests go through httpcore,
+the connection layer under httpx, driven directly: httpx's client around it (request and response
+models, cookie jar, URL merging) doubled the CPU of a conditional GET, and an unchanged re-run is
+nothing but conditional GETs (docs/design-notes.md). httpx still parses and joins URLs (IDNA,
+percent-encoding) and makes the TLS context. Proxies come from the environment (``HTTP_PROXY``,
+``HTTPS_PROXY``, ``NO_PROXY``), as they did with httpx's client. Transient
 failures (timeouts, refused connections, 5xx, 429) are retried with exponential backoff, honouring
 ``Retry-After``; permanent ones (4xx, too large) are not. Every unit ends as exactly one
 :class:`FetchResult`: a failure is data, never an exception that stops the other units.
 
 The byte ceiling counts *decoded* bytes: ``Content-Encoding`` (gzip, deflate) is undone here, a
-bounded slice at a time, because httpx would inflate each network chunk whole (a few KB of nested
-gzip become gigabytes before any check). Redirects are followed to any http(s) host, at most
-``max_redirects`` times; a redirect to another scheme (file://, ftp://…) is refused, not retried.
+bounded slice at a time, because an HTTP client inflates each network chunk whole (a few KB of
+nested gzip become gigabytes before any check). Redirects are followed to any http(s) host, at most
+``max_redirects`` times; a redirect to another scheme (file://, ftp://…) or to a malformed URL is
+refused, not retried.
 A folder source must be a regular file and is read at most ``max_bytes + 1`` bytes deep.
 """
 
@@ -21,18 +27,22 @@ import functools
 import hashlib
 import ssl
 import time
+import urllib.request
 import zlib
 from collections.abc import Sequence
+from contextlib import AbstractAsyncContextManager
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 
+import httpcore
 import httpx
 
 from tasks.registry import Unit
 
-USER_AGENT = "juesuan/0.1 (final-accounts collection)"
-ACCEPT_ENCODING = "gzip, deflate"  # exactly what _Decoder undoes
+USER_AGENT = b"juesuan/0.1 (final-accounts collection)"
+ACCEPT_ENCODING = b"gzip, deflate"  # exactly what _Decoder undoes
+REDIRECTS = frozenset({301, 302, 303, 307, 308})
 
 
 @dataclass(frozen=True, slots=True)
@@ -85,6 +95,14 @@ class _Undecodable(Exception):
     pass
 
 
+class _NotFollowed(Exception):
+    """A redirect this fetcher refuses to follow (the message says why)."""
+
+
+class _TooManyRedirects(Exception):
+    pass
+
+
 class _Transient(Exception):
     def __init__(self, status: int, retry_after: float | None) -> None:
         super().__init__(status)
@@ -113,10 +131,10 @@ async def fetch_all_async(
     units: Sequence[Unit], year: int, *, previous: dict[str, Previous], options: FetchOptions,
     max_documents: int | None = None,
 ) -> list[FetchResult]:
-    # ``concurrency`` workers, each with a client of ONE connection, take the next unit when free.
-    # One shared pool would cost more than the request itself: httpcore matches every waiting
-    # request against every connection whenever one frees up (measured on loopback with keep-alive,
-    # CPU per 304: 2.1 ms in one pool of 32, 0.71 ms in pools of 8 behind a semaphore, 0.43 ms here).
+    # ``concurrency`` workers, each with ONE connection, take the next unit when free. One shared pool
+    # would cost more than the request itself: httpcore matches every waiting request against every
+    # connection whenever one frees up (measured on loopback with keep-alive, CPU per 304: 2.1 ms in
+    # one pool of 32, 0.71 ms in pools of 8 behind a semaphore, 0.43 ms here).
     results: list[FetchResult | None] = [None] * len(units)
     todo = iter(enumerate(units))  # shared: the event loop hands each unit to exactly one worker, in order
     documents = 0
@@ -124,10 +142,11 @@ async def fetch_all_async(
     async def worker() -> None:
         nonlocal documents
         async with contextlib.AsyncExitStack() as stack:
-            client: httpx.AsyncClient | None = None
+            client: _Client | None = None
             for i, unit in todo:
-                if unit.is_url and client is None:  # a folder-only registry opens no client
-                    client = await stack.enter_async_context(_client(options))
+                if unit.is_url and client is None:  # a folder-only registry opens no connection
+                    client = _Client(options)
+                    stack.push_async_callback(client.aclose)
                 results[i] = result = await _fetch_one(client, unit, year, previous.get(unit.unit_code), options)
                 documents += result.content is not None
                 if max_documents is not None and documents >= max_documents:
@@ -138,19 +157,42 @@ async def fetch_all_async(
     return [r for r in results if r is not None]
 
 
-def _client(options: FetchOptions) -> httpx.AsyncClient:
-    return httpx.AsyncClient(
-        verify=_tls(),
-        limits=httpx.Limits(max_connections=1, max_keepalive_connections=1),
-        timeout=httpx.Timeout(options.read_timeout, connect=options.connect_timeout),
-        follow_redirects=True,
-        max_redirects=options.max_redirects,
-        headers={"User-Agent": USER_AGENT, "Accept-Encoding": ACCEPT_ENCODING},
-    )
+class _Client:
+    """One worker's connection: a pool of one, straight to the server or through the environment's
+    proxy for that scheme, and what every request carries (timeouts, User-Agent, Accept-Encoding)."""
+
+    def __init__(self, options: FetchOptions) -> None:
+        self.max_redirects = options.max_redirects
+        self._timeouts = {"timeout": {"connect": options.connect_timeout, "read": options.read_timeout,
+                                      "write": options.read_timeout, "pool": options.read_timeout}}
+        self._proxies = urllib.request.getproxies()
+        self._pools: dict[str | None, httpcore.AsyncConnectionPool] = {}
+
+    def _pool(self, url: httpx.URL) -> httpcore.AsyncConnectionPool:
+        proxy = self._proxies.get(url.scheme)
+        if proxy and urllib.request.proxy_bypass(url.host):  # reads NO_PROXY
+            proxy = None
+        pool = self._pools.get(proxy)
+        if pool is None:
+            if proxy:
+                pool = httpcore.AsyncHTTPProxy(proxy_url=proxy, ssl_context=_tls(), max_connections=1)
+            else:
+                pool = httpcore.AsyncConnectionPool(ssl_context=_tls(), max_connections=1)
+            self._pools[proxy] = pool
+        return pool
+
+    def get(self, url: httpx.URL, headers: list[tuple[bytes, bytes]]) -> AbstractAsyncContextManager[httpcore.Response]:
+        target = httpcore.URL(scheme=url.raw_scheme, host=url.raw_host, port=url.port, target=url.raw_path)
+        head = [(b"Host", url.netloc), (b"User-Agent", USER_AGENT), (b"Accept-Encoding", ACCEPT_ENCODING), *headers]
+        return self._pool(url).stream("GET", target, headers=head, extensions=self._timeouts)
+
+    async def aclose(self) -> None:
+        for pool in self._pools.values():
+            await pool.aclose()
 
 
 async def _fetch_one(
-    client: httpx.AsyncClient | None, unit: Unit, year: int, prev: Previous | None, options: FetchOptions
+    client: _Client | None, unit: Unit, year: int, prev: Previous | None, options: FetchOptions
 ) -> FetchResult:
     started, t0 = datetime.now(), time.perf_counter()
     try:
@@ -171,15 +213,15 @@ def _tls() -> ssl.SSLContext:
 
 
 async def _fetch_url(
-    client: httpx.AsyncClient, unit: Unit, year: int, prev: Previous | None, options: FetchOptions
+    client: _Client, unit: Unit, year: int, prev: Previous | None, options: FetchOptions
 ) -> FetchResult:
     url = unit.location(year)
     started, t0 = datetime.now(), time.perf_counter()
-    headers = {}
+    headers = []
     if prev and prev.etag:
-        headers["If-None-Match"] = prev.etag
+        headers.append((b"If-None-Match", prev.etag.encode("latin-1")))
     if prev and prev.last_modified:
-        headers["If-Modified-Since"] = prev.last_modified
+        headers.append((b"If-Modified-Since", prev.last_modified.encode("latin-1")))
 
     def result(outcome: str, tries: int, **kw: object) -> FetchResult:
         ms = int((time.perf_counter() - t0) * 1000)
@@ -206,51 +248,75 @@ async def _fetch_url(
             return result("too_large", tries, error=f"{url} is larger than {options.max_bytes} bytes")
         except _Undecodable as exc:
             return result("error", tries, error=f"{url}: {exc}")
-        except httpx.UnsupportedProtocol as exc:
-            return result("http_error", tries, error=f"{url} redirects to a non-http(s) URL, not followed: {exc}")
-        except httpx.InvalidURL as exc:  # not an HTTPError: e.g. a redirect to "javascript:…"
-            return result("http_error", tries, error=f"{url} leads to an invalid URL, not followed: {exc}")
+        except _NotFollowed as exc:
+            return result("http_error", tries, error=f"{url} {exc}")
+        except httpx.InvalidURL as exc:
+            return result("http_error", tries, error=f"{url} is not a valid URL: {exc}")
         except _Transient as exc:
             if tries > options.retries:
                 return result("http_error", tries, http_status=exc.status,
                               error=f"HTTP {exc.status} from {url} after {tries} tries")
             await asyncio.sleep(exc.retry_after if exc.retry_after is not None else options.backoff * 2 ** (tries - 1))
-        except (httpx.TimeoutException, TimeoutError) as exc:
+        except (httpcore.TimeoutException, TimeoutError) as exc:
             if tries > options.retries:
                 return result("timeout", tries, error=f"timed out fetching {url} ({type(exc).__name__}) after {tries} tries")
             await asyncio.sleep(options.backoff * 2 ** (tries - 1))
-        except httpx.ConnectError as exc:
+        except httpcore.ConnectError as exc:
             if tries > options.retries:
                 return result("refused", tries, error=f"cannot connect to {url}: {exc}")
             await asyncio.sleep(options.backoff * 2 ** (tries - 1))
-        except httpx.TooManyRedirects:
+        except _TooManyRedirects:
             return result("http_error", tries, error=f"too many redirects from {url}")
-        except (httpx.HTTPError, OSError) as exc:
+        except (httpx.DecodingError, httpcore.NetworkError, httpcore.ProtocolError, httpcore.ProxyError, OSError) as exc:
             if tries > options.retries:
                 return result("error", tries, error=f"{type(exc).__name__} fetching {url}: {exc or 'connection closed or reset'} (after {tries} tries)")
             await asyncio.sleep(options.backoff * 2 ** (tries - 1))
 
 
 async def _get(
-    client: httpx.AsyncClient, url: str, headers: dict[str, str], max_bytes: int
-) -> tuple[int, bytes, httpx.Headers]:
-    """Stream the body so an oversized or endless response is cut at ``max_bytes`` decoded bytes."""
-    async with client.stream("GET", url, headers=headers) as resp:
-        declared = resp.headers.get("content-length")
-        if declared and declared.isdigit() and int(declared) > max_bytes:
-            raise _TooLarge
-        decoder = _Decoder(resp.headers.get("content-encoding"))
-        chunks: list[bytes] = []
-        room = max_bytes
-        async for raw in resp.aiter_raw():
-            for piece in decoder.decode(raw, room):
-                room -= len(piece)
-                chunks.append(piece)
-        tail = decoder.finish()
-        if len(tail) > room:
-            raise _TooLarge
-        chunks.append(tail)
-        return resp.status_code, b"".join(chunks), resp.headers
+    client: _Client, url: str, headers: list[tuple[bytes, bytes]], max_bytes: int
+) -> tuple[int, bytes, dict[str, str]]:
+    """GET ``url``, following redirects; returns the final status, body and headers (names in lower
+    case). The body is streamed so an oversized or endless response is cut at ``max_bytes`` decoded bytes."""
+    target = httpx.URL(url)
+    for _ in range(client.max_redirects + 1):
+        async with client.get(target, headers) as resp:
+            head = {k.decode("latin-1").lower(): v.decode("latin-1") for k, v in resp.headers}
+            location = head.get("location") if resp.status in REDIRECTS else None
+            if not location:
+                return resp.status, await _body(resp, head, max_bytes), head
+        target = _redirect(target, location)
+    raise _TooManyRedirects
+
+
+def _redirect(current: httpx.URL, location: str) -> httpx.URL:
+    with contextlib.suppress(UnicodeError):  # header values arrive as latin-1; servers send paths in UTF-8
+        location = location.encode("latin-1").decode()
+    try:
+        target = current.join(location)
+    except httpx.InvalidURL as exc:
+        raise _NotFollowed(f"redirects to an invalid URL, not followed: {location!r} ({exc})") from None
+    if target.scheme not in ("http", "https"):
+        raise _NotFollowed(f"redirects to a non-http(s) URL, not followed: {location!r}")
+    return target
+
+
+async def _body(resp: httpcore.Response, head: dict[str, str], max_bytes: int) -> bytes:
+    declared = head.get("content-length")
+    if declared and declared.isdigit() and int(declared) > max_bytes:
+        raise _TooLarge
+    decoder = _Decoder(head.get("content-encoding"))
+    chunks: list[bytes] = []
+    room = max_bytes
+    async for raw in resp.aiter_stream():
+        for piece in decoder.decode(raw, room):
+            room -= len(piece)
+            chunks.append(piece)
+    tail = decoder.finish()
+    if len(tail) > room:
+        raise _TooLarge
+    chunks.append(tail)
+    return b"".join(chunks)
 
 
 class _Decoder:

@@ -1,3 +1,9 @@
+import threading
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
 from tasks.fetch import FetchOptions, Previous, fetch_all
 from tasks.registry import Unit
 from tests.support.faultserver import BODY, closed_port, fault_server
@@ -59,14 +65,24 @@ def test_folder_sources(tmp_path):
     assert again.outcome == "not_modified"
 
 
+@contextmanager
+def local_server(handler: type[BaseHTTPRequestHandler]) -> Iterator[str]:
+    server = ThreadingHTTPServer(("127.0.0.1", 0), handler, bind_and_activate=False)
+    server.daemon_threads = True
+    server.request_queue_size = 64  # the default backlog of 5 would hold connections back
+    server.server_bind()
+    server.server_activate()
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    try:
+        yield f"http://127.0.0.1:{server.server_port}"
+    finally:
+        server.shutdown()
+        server.server_close()
+
+
 def test_concurrency_is_the_limit_across_all_workers():
     """The concurrency is spread over workers of one connection each (tasks/fetch.py): all of
     it is used, and never more."""
-    import threading
-    import time
-    from contextlib import contextmanager
-    from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-
     seen = {"now": 0, "most": 0}
     lock = threading.Lock()
 
@@ -88,21 +104,7 @@ def test_concurrency_is_the_limit_across_all_workers():
         def log_message(self, *args):
             pass
 
-    @contextmanager
-    def counting_server():
-        server = ThreadingHTTPServer(("127.0.0.1", 0), Handler, bind_and_activate=False)
-        server.daemon_threads = True
-        server.request_queue_size = 64  # the default backlog of 5 would hold connections back
-        server.server_bind()
-        server.server_activate()
-        threading.Thread(target=server.serve_forever, daemon=True).start()
-        try:
-            yield f"http://127.0.0.1:{server.server_port}"
-        finally:
-            server.shutdown()
-            server.server_close()
-
-    with counting_server() as base:
+    with local_server(Handler) as base:
         units = [unit(f"U{i:03d}", base + "/{unit_code}") for i in range(60)]
         options = FetchOptions(concurrency=20, read_timeout=5, total_timeout=10, retries=0)
         results = fetch_all(units, 2024, options=options)
@@ -130,3 +132,32 @@ def test_a_document_ceiling_stops_handing_out_units_and_says_which_were_fetched(
         assert 3 <= sum(r.content is not None for r in results) <= 3 + 4 - 1
         assert [r.unit_code for r in results] == [u.unit_code for u in units[:len(results)]]
         assert len(results) < len(units)
+
+
+def test_the_environment_proxy_is_used_except_for_no_proxy_hosts(monkeypatch):
+    """HTTP_PROXY and NO_PROXY are honoured, as a bureau behind a proxy needs (and as httpx's client did)."""
+    asked = []
+
+    class Proxy(BaseHTTPRequestHandler):
+        protocol_version = "HTTP/1.1"
+
+        def do_GET(self):  # noqa: N802 - http.server's name
+            asked.append(self.path)  # a proxy is sent the absolute URL
+            self.send_response(200)
+            self.send_header("Content-Length", "9")
+            self.end_headers()
+            self.wfile.write(b"via proxy")
+
+        def log_message(self, *args):
+            pass
+
+    for var in ("http_proxy", "https_proxy", "no_proxy", "all_proxy", "HTTPS_PROXY", "ALL_PROXY"):
+        monkeypatch.delenv(var, raising=False)
+    with local_server(Proxy) as proxy, fault_server() as (base, hits):
+        monkeypatch.setenv("HTTP_PROXY", proxy)
+        monkeypatch.setenv("NO_PROXY", "127.0.0.1")
+        far, near = fetch_all([unit("FAR", "http://far.example/{unit_code}"), unit("NEAR", base + "/ok/{unit_code}")],
+                              2024, options=FAST)
+    assert (far.outcome, far.content) == ("ok", b"via proxy")
+    assert asked == ["http://far.example/FAR"]
+    assert (near.outcome, near.content) == ("ok", BODY) and hits["/ok/NEAR"] == 1
