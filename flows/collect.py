@@ -12,6 +12,7 @@ import gc
 from collections import deque
 from collections.abc import Iterator
 from contextlib import contextmanager
+from typing import TYPE_CHECKING
 
 from prefect import flow
 from prefect.futures import PrefectFuture
@@ -23,6 +24,9 @@ from tasks.fetch import FetchOptions
 from tasks.pipeline import BatchInput, BatchResult, batches
 from tasks.registry import Unit
 from warehouse import db
+
+if TYPE_CHECKING:
+    from prefect.task_runners import TaskRunner
 
 # fetch+parse batches in flight at once: enough to keep two cores (or two Dask workers) busy while
 # the flow loads the oldest one
@@ -51,32 +55,17 @@ def yearly_collection(
             units = steps.sync_registry(settings)
             steps.sync_campaign(settings, year)
             prior = steps.prior_state(settings, year, PARSER_VERSION)
-            options = FetchOptions(**settings.fetch.model_dump())
             # fetch+parse fans out (processes, threads or Dask); each batch is loaded here as it arrives.
             # BatchInput, and quote() for the loads: Prefect would otherwise walk (and copy) every unit, sha
             # and parsed figure of a batch to look for upstream futures (bench/README.md).
-            # At most IN_FLIGHT batches are fetched/parsed at once and a loaded batch is let go: the
-            # thread runner has no worker limit, so submitting them all held every document in memory
-            # (3.3 GB at 10 000 units) and opened batches × concurrency connections to the servers.
-            new_versions = 0
-            in_flight: deque = deque()
-            todo = deque(batches(units, settings.batch_size, known=prior.attempted))
+            fan_out = _FanOut(settings, run_id, year, units, prior)
             kind = runner or settings.runner
-            if kind == "process" and len(todo) <= 1:
-                kind = "thread"  # one batch cannot use a second core, and starting the pool costs seconds
-            with (runners.task_runner(kind, dask_address=settings.dask_address) as pool, _frozen_heap(),
-                  db.memory_capped(con, LOAD_MEMORY), db.checkpoints_deferred(con, LOAD_WAL)):
-                while todo or in_flight:
-                    while todo and len(in_flight) < IN_FLIGHT:
-                        batch = BatchInput.of(todo.popleft(), prior.previous, prior.parsed)
-                        in_flight.append(pool.submit(steps.fetch_and_parse, {
-                            "batch": batch, "year": year, "options": options,
-                            "parser_version": PARSER_VERSION, "max_documents": settings.batch_size,
-                        }))
-                    loaded, left = _load_oldest(settings, run_id, in_flight)
-                    new_versions += loaded
-                    if left:  # the batch filled up with new documents before its end
-                        todo.appendleft(left)
+            with _frozen_heap(), db.memory_capped(con, LOAD_MEMORY), db.checkpoints_deferred(con, LOAD_WAL):
+                if kind == "process" and len(fan_out.todo) <= 1:
+                    # one batch cannot use a second core, and starting the pool costs seconds; but should
+                    # it hand units back (their documents had changed after all), those go to the pool
+                    fan_out.run("thread", until_handed_back=True)
+                fan_out.run(kind)
             steps.parse_leftovers(settings, year, PARSER_VERSION)
             checks = steps.validate(settings, year, run_id)
             report = steps.check_report(settings, year, checks)
@@ -87,7 +76,8 @@ def yearly_collection(
             steps.finish_run(settings, run_id, "failed", {})
             raise
         result = {
-            "run_id": run_id, "year": year, "new_versions": new_versions, **summary,
+            "run_id": run_id, "year": year, "new_versions": fan_out.new_versions, "batches": fan_out.batches,
+            **summary,
             "checks": checks, "alerts": alerts, "warehouse": str(settings.warehouse),
             "check_report": str(report),
             "publication": str(publication.path) if publication else None,
@@ -96,18 +86,58 @@ def yearly_collection(
     return result
 
 
-def _load_oldest(settings: Settings, run_id: str, in_flight: deque) -> tuple[int, list[Unit]]:
-    """Load the oldest in-flight batch, quoted (see above), and let it go; returns its number of new
-    versions and its units left unfetched."""
-    batch = _fetched(in_flight.popleft())
-    left = batch.left
-    new_versions = steps.load_batch(settings, run_id, quote(batch))  # type: ignore[call-overload]
-    del batch
-    # Prefect's process-pool future holds its result in a reference cycle (callbacks on chained
-    # futures), which only a full collection frees, and the few objects of a batch rarely trigger
-    # one: a province-wide run kept every batch's bytes and frames, 5.7 GB by the last of 200.
-    gc.collect()
-    return new_versions, left
+class _FanOut:
+    """The year's fetch+parse batches, run on a task runner and each loaded here as it arrives.
+
+    At most IN_FLIGHT batches are fetched/parsed at once and a loaded batch is let go: the thread
+    runner has no worker limit, so submitting them all held every document in memory (3.3 GB at
+    10 000 units) and opened batches × concurrency connections to the servers."""
+
+    def __init__(self, settings: Settings, run_id: str, year: int, units: list[Unit], prior: steps.PriorState) -> None:
+        self.settings, self.run_id, self.year, self.prior = settings, run_id, year, prior
+        self.options = FetchOptions(**settings.fetch.model_dump())
+        self.todo = deque(batches(units, settings.batch_size, known=prior.attempted))
+        self.new_versions = 0
+        self.batches: dict[str, int] = {}  # batches run, per kind of task runner
+
+    def run(self, kind: str, *, until_handed_back: bool = False) -> None:
+        """Run the batches to do on a task runner of ``kind``. A batch that filled up with new documents
+        hands back the units it had no room for; they are cut again into batches of new units (their
+        documents have changed, it seems), or, ``until_handed_back``, left to do and the run ends."""
+        if not self.todo:
+            return
+        in_flight: deque[PrefectFuture] = deque()
+        handed_back = False
+        with runners.task_runner(kind, dask_address=self.settings.dask_address) as pool:
+            while in_flight or (self.todo and not handed_back):
+                while self.todo and not handed_back and len(in_flight) < IN_FLIGHT:
+                    in_flight.append(self._submit(pool, self.todo.popleft()))
+                    self.batches[kind] = self.batches.get(kind, 0) + 1
+                left = self._load_oldest(in_flight)
+                if left:
+                    self.todo.extendleft(reversed(list(batches(left, self.settings.batch_size))))
+                    handed_back = until_handed_back
+
+    def _submit(self, pool: TaskRunner, units: list[Unit]) -> PrefectFuture:
+        from tasks.parse import PARSER_VERSION
+
+        return pool.submit(steps.fetch_and_parse, {
+            "batch": BatchInput.of(units, self.prior.previous, self.prior.parsed), "year": self.year,
+            "options": self.options, "parser_version": PARSER_VERSION, "max_documents": self.settings.batch_size,
+        })
+
+    def _load_oldest(self, in_flight: deque[PrefectFuture]) -> list[Unit]:
+        """Load the oldest in-flight batch, quoted (see the flow), and let it go; returns its units left
+        unfetched."""
+        batch = _fetched(in_flight.popleft())
+        left = batch.left
+        self.new_versions += steps.load_batch(self.settings, self.run_id, quote(batch))  # type: ignore[call-overload]
+        del batch
+        # Prefect's process-pool future holds its result in a reference cycle (callbacks on chained
+        # futures), which only a full collection frees, and the few objects of a batch rarely trigger
+        # one: a province-wide run kept every batch's bytes and frames, 5.7 GB by the last of 200.
+        gc.collect()
+        return left
 
 
 @contextmanager

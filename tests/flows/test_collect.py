@@ -198,3 +198,23 @@ def test_a_rerun_counts_units_that_had_nothing_to_fetch_as_cheap(tmp_path, monke
     assert first["missing"] >= 1 and second["new_versions"] == 0
     assert first["registered"] <= pipeline.KNOWN_SHARE  # else no single batch could hold them all
     assert batch_sizes == [first["registered"]]
+
+
+def test_a_single_batch_that_hands_units_back_sends_them_to_the_process_pool(tmp_path, prefect_harness):
+    """A re-run whose units were all fetched before is one batch, run on a thread (the pool would cost
+    seconds to start). When their documents had all changed, that batch stops at ``batch_size`` new
+    documents, and the rest are parsed on the process pool, in batches of new units, not on the thread."""
+    from flows.collect import yearly_collection
+
+    with serve_directory(tmp_path / "files") as base:
+        config = demo.prepare(tmp_path, year=YEAR, base_url=base, n_units=15, seed=11)
+        text = config.read_text(encoding="utf-8").replace("batch_size = 500", "batch_size = 3")
+        config.write_text(text + "\n[fetch]\nconcurrency = 1\n", encoding="utf-8")
+        first = yearly_collection(year=YEAR, config=str(config), publish=False, runner="thread")
+        for doc in (tmp_path / "files").rglob("*.txt"):
+            doc.write_bytes(doc.read_bytes() + b"\n")
+        second = yearly_collection(year=YEAR, config=str(config), publish=False, runner="process")
+    assert first["registered"] <= pipeline.KNOWN_SHARE * 3  # so the re-run starts as a single batch
+    assert second["new_versions"] == first["submitted"] > 6
+    assert second["batches"]["thread"] == 1
+    assert second["batches"]["process"] >= (first["registered"] - 3) // 3
