@@ -1,13 +1,13 @@
 """Fetch: one document per unit and year, over http(s) with httpx's transport or from a folder.
 
 ``concurrency`` workers each own one keep-alive connection and take the next unit when they are
-free; every request has explicit timeouts and a byte ceiling. The requests go through httpcore,
-the connection layer under httpx, driven directly: httpx's client around it (request and response
-models, cookie jar, URL merging) doubled the CPU of a conditional GET, and an unchanged re-run is
-nothing but conditional GETs (docs/design-notes.md). httpx still parses and joins URLs (IDNA,
-percent-encoding) and makes the TLS context. Proxies come from the environment (``HTTP_PROXY``,
-``HTTPS_PROXY``, ``NO_PROXY``), as they did with httpx's client. Transient
-failures (timeouts, refused connections, 5xx, 429) are retried with exponential backoff, honouring
+free; every request has explicit timeouts and a byte ceiling. The requests go through httpcore, the
+connection layer under httpx, driven directly: httpx's client around it (request and response
+models, cookie jar, URL merging) made a conditional GET cost ~1.5 times the CPU, and an unchanged
+re-run is nothing but conditional GETs (docs/design-notes.md). httpx still parses and joins URLs
+(IDNA, percent-encoding) and makes the TLS context. Proxies come from the environment
+(``HTTP_PROXY``, ``HTTPS_PROXY``, ``NO_PROXY``), as they did with httpx's client. Transient failures
+(timeouts, refused connections, 5xx, 429) are retried with exponential backoff, honouring
 ``Retry-After``; permanent ones (4xx, too large) are not. Every unit ends as exactly one
 :class:`FetchResult`: a failure is data, never an exception that stops the other units.
 
@@ -29,7 +29,7 @@ import ssl
 import time
 import urllib.request
 import zlib
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from contextlib import AbstractAsyncContextManager
 from dataclasses import dataclass
 from datetime import datetime
@@ -277,16 +277,32 @@ async def _get(
     client: _Client, url: str, headers: list[tuple[bytes, bytes]], max_bytes: int
 ) -> tuple[int, bytes, dict[str, str]]:
     """GET ``url``, following redirects; returns the final status, body and headers (names in lower
-    case). The body is streamed so an oversized or endless response is cut at ``max_bytes`` decoded bytes."""
+    case). The body is streamed so an oversized or endless response is cut at ``max_bytes`` decoded bytes.
+
+    Cookies a redirect sets go back to its host on the following hops: some sites' gateways answer a
+    first visit with a cookie and a redirect to the same page. They are not kept beyond the fetch."""
     target = httpx.URL(url)
+    cookies: dict[bytes, dict[bytes, bytes]] = {}  # host → name → value
     for _ in range(client.max_redirects + 1):
-        async with client.get(target, headers) as resp:
+        jar = cookies.get(target.raw_host)
+        sent = [*headers, (b"Cookie", b"; ".join(k + b"=" + v for k, v in jar.items()))] if jar else headers
+        async with client.get(target, sent) as resp:
             head = {k.decode("latin-1").lower(): v.decode("latin-1") for k, v in resp.headers}
             location = head.get("location") if resp.status in REDIRECTS else None
             if not location:
                 return resp.status, await _body(resp, head, max_bytes), head
+            cookies.setdefault(target.raw_host, {}).update(_set_cookies(resp.headers))
         target = _redirect(target, location)
     raise _TooManyRedirects
+
+
+def _set_cookies(headers: list[tuple[bytes, bytes]]) -> Iterator[tuple[bytes, bytes]]:
+    """Name and value of each Set-Cookie (its attributes are not needed within one fetch)."""
+    for k, v in headers:
+        if k.lower() == b"set-cookie":
+            name, _, value = v.split(b";", 1)[0].partition(b"=")
+            if name.strip():
+                yield name.strip(), value.strip()
 
 
 def _redirect(current: httpx.URL, location: str) -> httpx.URL:

@@ -27,6 +27,7 @@ template such as ``{base}/drip/{unit_code}`` decides what each unit gets. Every 
 | /loop/…                           | 302 to itself                                                |
 | /hops/<n>/…                       | n redirects in a row, then 200                               |
 | /to/<url-quoted target>/…         | 302 to any URL (another host, file://, ftp://, javascript:)  |
+| /cookie-gate/…                    | 302 to itself with Set-Cookie; 200 once the cookie comes back |
 | /header-bomb/…                    | a 200 KB response header                                     |
 | /status-999/…                     | a status code outside 100–599                                |
 """
@@ -189,6 +190,11 @@ def fault_http(host: str = "127.0.0.1") -> Iterator[Faults]:
                     self._send(200, BODY, text)
             elif kind == "to":
                 self._send(302, headers={"Location": unquote(parts[1])})
+            elif kind == "cookie-gate":
+                if "gate=open" in (self.headers.get("Cookie") or ""):
+                    self._send(200, BODY, text)
+                else:
+                    self._send(302, headers={"Location": self.path, "Set-Cookie": "gate=open; Path=/; HttpOnly"})
             elif kind == "header-bomb":
                 self._send(200, BODY, {"X-Padding": "x" * 200_000})
             elif kind == "status-999":

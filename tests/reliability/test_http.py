@@ -51,6 +51,7 @@ CASES = [
     ("HOPS5", "/hops/5", "ok", 1, None),
     ("HOPS6", "/hops/6", "http_error", 1, "too many redirects"),
     ("OTHER_HOST", "/to/{other}", "ok", 1, None),
+    ("COOKIE_GATE", "/cookie-gate", "ok", 1, None),
     ("TO_FILE", "/to/" + quote("file:///etc/passwd", safe=""), "http_error", 1, "non-http(s)"),
     ("TO_FTP", "/to/" + quote("ftp://127.0.0.1/x", safe=""), "http_error", 1, "non-http(s)"),
     # a malformed Location will not mend on its own: refused at once, like another scheme
@@ -62,7 +63,8 @@ CASES = [
     ("CONNECT_TIMEOUT", "{unaccepting}", "timeout", 3, "ConnectTimeout"),
 ]
 CONTENT = {"OK": BODY, "CTYPE_PDF": BODY, "CTYPE_NONE": BODY, "EMPTY": b"", "RETRY_AFTER": BODY,
-           "GZIP": BODY, "DEFLATE_RAW": BODY, "HOPS5": BODY, "OTHER_HOST": BODY}
+           "GZIP": BODY, "DEFLATE_RAW": BODY, "HOPS5": BODY, "OTHER_HOST": BODY,
+           "COOKIE_GATE": BODY}
 
 
 @pytest.fixture(scope="module")
