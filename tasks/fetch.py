@@ -175,7 +175,11 @@ class _Client:
         pool = self._pools.get(proxy)
         if pool is None:
             if proxy:
-                pool = httpcore.AsyncHTTPProxy(proxy_url=proxy, ssl_context=_tls(), max_connections=1)
+                via = httpx.URL(proxy)  # a login in the proxy's URL is sent as Proxy-Authorization, not to the proxy's path
+                login = (via.username, via.password) if via.username else None
+                pool = httpcore.AsyncHTTPProxy(
+                    proxy_url=httpcore.URL(scheme=via.raw_scheme, host=via.raw_host, port=via.port, target=b"/"),
+                    proxy_auth=login, ssl_context=_tls(), max_connections=1)
             else:
                 pool = httpcore.AsyncConnectionPool(ssl_context=_tls(), max_connections=1)
             self._pools[proxy] = pool

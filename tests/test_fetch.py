@@ -1,3 +1,4 @@
+import base64
 import threading
 import time
 from collections.abc import Iterator
@@ -135,14 +136,16 @@ def test_a_document_ceiling_stops_handing_out_units_and_says_which_were_fetched(
 
 
 def test_the_environment_proxy_is_used_except_for_no_proxy_hosts(monkeypatch):
-    """HTTP_PROXY and NO_PROXY are honoured, as a bureau behind a proxy needs (and as httpx's client did)."""
-    asked = []
+    """HTTP_PROXY (with its login) and NO_PROXY are honoured, as a bureau behind a proxy needs (and as httpx's
+    client did)."""
+    asked, logins = [], []
 
     class Proxy(BaseHTTPRequestHandler):
         protocol_version = "HTTP/1.1"
 
         def do_GET(self):  # noqa: N802 - http.server's name
             asked.append(self.path)  # a proxy is sent the absolute URL
+            logins.append(self.headers.get("Proxy-Authorization"))
             self.send_response(200)
             self.send_header("Content-Length", "9")
             self.end_headers()
@@ -154,10 +157,11 @@ def test_the_environment_proxy_is_used_except_for_no_proxy_hosts(monkeypatch):
     for var in ("http_proxy", "https_proxy", "no_proxy", "all_proxy", "HTTPS_PROXY", "ALL_PROXY"):
         monkeypatch.delenv(var, raising=False)
     with local_server(Proxy) as proxy, fault_server() as (base, hits):
-        monkeypatch.setenv("HTTP_PROXY", proxy)
+        monkeypatch.setenv("HTTP_PROXY", proxy.replace("http://", "http://clerk:s3cret@"))
         monkeypatch.setenv("NO_PROXY", "127.0.0.1")
         far, near = fetch_all([unit("FAR", "http://far.example/{unit_code}"), unit("NEAR", base + "/ok/{unit_code}")],
                               2024, options=FAST)
     assert (far.outcome, far.content) == ("ok", b"via proxy")
     assert asked == ["http://far.example/FAR"]
+    assert logins == ["Basic " + base64.b64encode(b"clerk:s3cret").decode()]
     assert (near.outcome, near.content) == ("ok", BODY) and hits["/ok/NEAR"] == 1
