@@ -15,7 +15,8 @@ The byte ceiling counts *decoded* bytes: ``Content-Encoding`` (gzip, deflate) is
 bounded slice at a time, because an HTTP client inflates each network chunk whole (a few KB of
 nested gzip become gigabytes before any check). Redirects are followed to any http(s) host, at most
 ``max_redirects`` times; a redirect to another scheme (file://, ftp://…) or to a malformed URL is
-refused, not retried.
+refused, not retried. Certificates are verified against certifi's authorities, or those of
+``SSL_CERT_FILE`` / ``SSL_CERT_DIR``; one that fails is an error at once.
 A folder source must be a regular file and is read at most ``max_bytes + 1`` bytes deep.
 """
 
@@ -266,6 +267,10 @@ async def _fetch_url(
                 return result("timeout", tries, error=f"timed out fetching {url} ({type(exc).__name__}) after {tries} tries")
             await asyncio.sleep(options.backoff * 2 ** (tries - 1))
         except httpcore.ConnectError as exc:
+            cause = exc.__cause__ or exc.__context__  # httpcore raises its own error while handling ssl's
+            if isinstance(cause, ssl.SSLCertVerificationError):  # a retry would meet the same certificate
+                return result("error", tries, error=f"the certificate of {url} is not trusted: "
+                                                   f"{cause.verify_message} (SSL_CERT_FILE names other authorities)")
             if tries > options.retries:
                 return result("refused", tries, error=f"cannot connect to {url}: {exc}")
             await asyncio.sleep(options.backoff * 2 ** (tries - 1))

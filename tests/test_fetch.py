@@ -1,11 +1,14 @@
 import base64
+import ssl
 import threading
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
-from tasks.fetch import FetchOptions, Previous, fetch_all
+import trustme
+
+from tasks.fetch import FetchOptions, Previous, _tls, fetch_all
 from tasks.registry import Unit
 from tests.support.faultserver import BODY, closed_port, fault_server
 
@@ -165,3 +168,30 @@ def test_the_environment_proxy_is_used_except_for_no_proxy_hosts(monkeypatch):
     assert asked == ["http://far.example/FAR"]
     assert logins == ["Basic " + base64.b64encode(b"clerk:s3cret").decode()]
     assert (near.outcome, near.content) == ("ok", BODY) and hits["/ok/NEAR"] == 1
+
+
+def test_https_is_verified_against_the_authorities_the_machine_trusts(monkeypatch, tmp_path):
+    """Most units publish over https. A certificate from an authority the machine does not trust is a
+    clear error at once (retrying cannot help); SSL_CERT_FILE names a bureau's own authority."""
+    authority = trustme.CA()
+    server_side = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+    authority.issue_cert("127.0.0.1").configure_cert(server_side)
+    for var in ("SSL_CERT_FILE", "SSL_CERT_DIR"):
+        monkeypatch.delenv(var, raising=False)
+    try:
+        with fault_server(tls=server_side) as (base, hits):
+            site = unit("TLS", base + "/ok/{unit_code}")
+            _tls.cache_clear()  # the context is made once per process, from the environment of that moment
+            untrusted = fetch_all([site], 2024, options=FAST)[0]
+            authority.cert_pem.write_to_path(str(tmp_path / "bureau-ca.pem"))
+            monkeypatch.setenv("SSL_CERT_FILE", str(tmp_path / "bureau-ca.pem"))
+            _tls.cache_clear()
+            first = fetch_all([site], 2024, options=FAST)[0]
+            again = fetch_all([site], 2024, previous={"TLS": Previous(first.sha256, first.etag, None)}, options=FAST)[0]
+    finally:
+        _tls.cache_clear()
+    assert base.startswith("https://")
+    assert (untrusted.outcome, untrusted.tries) == ("error", 1)
+    assert "certificate" in untrusted.error and base in untrusted.error
+    assert (first.outcome, first.content) == ("ok", BODY)
+    assert again.outcome == "not_modified" and hits["/ok/TLS"] == 2

@@ -5,6 +5,7 @@ Each test names the behaviour in the URL, so the registry source template decide
 
 from __future__ import annotations
 
+import ssl
 import threading
 import time
 from collections import defaultdict
@@ -21,8 +22,8 @@ class _Server(ThreadingHTTPServer):
 
 
 @contextmanager
-def fault_server(body: bytes = BODY) -> Iterator[tuple[str, dict[str, int]]]:
-    """Yields (base URL, hit counter per path)."""
+def fault_server(body: bytes = BODY, tls: ssl.SSLContext | None = None) -> Iterator[tuple[str, dict[str, int]]]:
+    """Yields (base URL, hit counter per path); over https when given a server-side ``tls`` context."""
     hits: dict[str, int] = defaultdict(int)
     lock = threading.Lock()
 
@@ -80,10 +81,12 @@ def fault_server(body: bytes = BODY) -> Iterator[tuple[str, dict[str, int]]]:
                 self._send(404)
 
     server = _Server(("127.0.0.1", 0), Handler)
+    if tls is not None:  # a client that rejects the certificate fails its handshake in accept(), which the server survives
+        server.socket = tls.wrap_socket(server.socket, server_side=True)
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
     try:
-        yield f"http://127.0.0.1:{server.server_address[1]}", hits
+        yield f"{'https' if tls else 'http'}://127.0.0.1:{server.server_address[1]}", hits
     finally:
         server.shutdown()
         server.server_close()
