@@ -4,7 +4,8 @@
 free; every request has explicit timeouts and a byte ceiling. The requests go through httpcore, the
 connection layer under httpx, driven directly: httpx's client around it (request and response
 models, cookie jar, URL merging) made a conditional GET cost ~1.5 times the CPU, and an unchanged
-re-run is nothing but conditional GETs (docs/design-notes.md). httpx still parses and joins URLs
+re-run is nothing but conditional GETs (docs/design-notes.md); for the same reason httpcore runs on
+asyncio's streams rather than anyio's (tasks/asyncio_backend.py). httpx still parses and joins URLs
 (IDNA, percent-encoding) and makes the TLS context. Proxies come from the environment
 (``HTTP_PROXY``, ``HTTPS_PROXY``, ``NO_PROXY``), as they did with httpx's client. Transient failures
 (timeouts, refused connections, 5xx, 429) are retried with exponential backoff, honouring
@@ -39,11 +40,13 @@ from pathlib import Path
 import httpcore
 import httpx
 
+from tasks.asyncio_backend import AsyncioBackend
 from tasks.registry import Unit
 
 USER_AGENT = b"juesuan/0.1 (final-accounts collection)"
 ACCEPT_ENCODING = b"gzip, deflate"  # exactly what _Decoder undoes
 REDIRECTS = frozenset({301, 302, 303, 307, 308})
+_NETWORK = AsyncioBackend()
 
 
 @dataclass(frozen=True, slots=True)
@@ -180,9 +183,9 @@ class _Client:
                 login = (via.username, via.password) if via.username else None
                 pool = httpcore.AsyncHTTPProxy(
                     proxy_url=httpcore.URL(scheme=via.raw_scheme, host=via.raw_host, port=via.port, target=b"/"),
-                    proxy_auth=login, ssl_context=_tls(), max_connections=1)
+                    proxy_auth=login, ssl_context=_tls(), max_connections=1, network_backend=_NETWORK)
             else:
-                pool = httpcore.AsyncConnectionPool(ssl_context=_tls(), max_connections=1)
+                pool = httpcore.AsyncConnectionPool(ssl_context=_tls(), max_connections=1, network_backend=_NETWORK)
             self._pools[proxy] = pool
         return pool
 

@@ -1,4 +1,6 @@
 import base64
+import select
+import socket
 import ssl
 import threading
 import time
@@ -170,20 +172,29 @@ def test_the_environment_proxy_is_used_except_for_no_proxy_hosts(monkeypatch):
     assert (near.outcome, near.content) == ("ok", BODY) and hits["/ok/NEAR"] == 1
 
 
-def test_https_is_verified_against_the_authorities_the_machine_trusts(monkeypatch, tmp_path):
-    """Most units publish over https. A certificate from an authority the machine does not trust is a
-    clear error at once (retrying cannot help); SSL_CERT_FILE names a bureau's own authority."""
+def trusted_https(monkeypatch, tmp_path) -> ssl.SSLContext:
+    """A server-side TLS context for 127.0.0.1 whose authority SSL_CERT_FILE names (the client's context
+    is made once per process, so the cache is cleared before and, by the caller, after)."""
     authority = trustme.CA()
     server_side = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
     authority.issue_cert("127.0.0.1").configure_cert(server_side)
-    for var in ("SSL_CERT_FILE", "SSL_CERT_DIR"):
-        monkeypatch.delenv(var, raising=False)
+    authority.cert_pem.write_to_path(str(tmp_path / "bureau-ca.pem"))
+    monkeypatch.delenv("SSL_CERT_DIR", raising=False)
+    monkeypatch.setenv("SSL_CERT_FILE", str(tmp_path / "bureau-ca.pem"))
+    _tls.cache_clear()
+    return server_side
+
+
+def test_https_is_verified_against_the_authorities_the_machine_trusts(monkeypatch, tmp_path):
+    """Most units publish over https. A certificate from an authority the machine does not trust is a
+    clear error at once (retrying cannot help); SSL_CERT_FILE names a bureau's own authority."""
+    server_side = trusted_https(monkeypatch, tmp_path)
+    monkeypatch.delenv("SSL_CERT_FILE")
     try:
         with fault_server(tls=server_side) as (base, hits):
             site = unit("TLS", base + "/ok/{unit_code}")
             _tls.cache_clear()  # the context is made once per process, from the environment of that moment
             untrusted = fetch_all([site], 2024, options=FAST)[0]
-            authority.cert_pem.write_to_path(str(tmp_path / "bureau-ca.pem"))
             monkeypatch.setenv("SSL_CERT_FILE", str(tmp_path / "bureau-ca.pem"))
             _tls.cache_clear()
             first = fetch_all([site], 2024, options=FAST)[0]
@@ -195,3 +206,40 @@ def test_https_is_verified_against_the_authorities_the_machine_trusts(monkeypatc
     assert "certificate" in untrusted.error and base in untrusted.error
     assert (first.outcome, first.content) == ("ok", BODY)
     assert again.outcome == "not_modified" and hits["/ok/TLS"] == 2
+
+
+def test_https_goes_through_the_proxy_in_a_tunnel(monkeypatch, tmp_path):
+    """Behind a proxy, an https site is reached with CONNECT and TLS inside the tunnel: the proxy sees
+    only the host and port, the certificate is still the site's."""
+    tunnels = []
+
+    class Tunnel(BaseHTTPRequestHandler):
+        def do_CONNECT(self):  # noqa: N802 - http.server's name
+            tunnels.append(self.path)
+            host, port = self.path.rsplit(":", 1)
+            upstream = socket.create_connection((host, int(port)))
+            self.send_response(200, "Connection established")
+            self.end_headers()
+            ends = [self.connection, upstream]
+            while True:
+                for end in select.select(ends, [], [], 5)[0]:
+                    data = end.recv(65536)
+                    if not data:
+                        upstream.close()
+                        return
+                    (upstream if end is self.connection else self.connection).sendall(data)
+
+        def log_message(self, *args):
+            pass
+
+    server_side = trusted_https(monkeypatch, tmp_path)
+    for var in ("http_proxy", "https_proxy", "no_proxy", "all_proxy", "NO_PROXY", "ALL_PROXY", "HTTP_PROXY"):
+        monkeypatch.delenv(var, raising=False)
+    try:
+        with local_server(Tunnel) as proxy, fault_server(tls=server_side) as (base, hits):
+            monkeypatch.setenv("HTTPS_PROXY", proxy)
+            results = fetch_all([unit(f"T{i}", base + "/ok/{unit_code}") for i in range(3)], 2024, options=FAST)
+    finally:
+        _tls.cache_clear()
+    assert [(r.outcome, r.content) for r in results] == [("ok", BODY)] * 3
+    assert set(tunnels) == {base.removeprefix("https://")} and hits["/ok/T2"] == 1
