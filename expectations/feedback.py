@@ -325,12 +325,12 @@ _PROBLEMS = xlsx.Sheet("问题清单", tuple(xlsx.Column(w) for w in (9, 24, 8, 
 _RULES = xlsx.Sheet("全部规则", (xlsx.Column(), xlsx.Column(40), xlsx.Column(), xlsx.Column()))
 
 
-def static_parts(created: datetime) -> tuple[xlsx.Part, ...]:
-    """Every part of a unit's workbook but its sheets and shared strings, made once a run."""
-    return xlsx.package((_PROBLEMS, _RULES), _STYLES, created, shared_strings=True)
+def static_parts(created: datetime) -> bytes:
+    """Every part of a unit's workbook but its sheets and shared strings, zipped once a run."""
+    return xlsx.zip_bytes(xlsx.package((_PROBLEMS, _RULES), _STYLES, created, shared_strings=True))
 
 
-def workbook(unit: UnitFeedback, static: tuple[xlsx.Part, ...], rules_sheet: xlsx.Part) -> bytes:
+def workbook(unit: UnitFeedback, static: bytes, rules_sheet: xlsx.Part) -> bytes:
     """The unit's workbook: its problems, a row per quoted sentence (问题清单), and every rule (全部规则)."""
     strings = xlsx.SharedStrings(_HEADERS)
     title = f"{unit.unit_name}({unit.unit_code}){unit.year}年度决算公开数据质量反馈"
@@ -348,7 +348,7 @@ def workbook(unit: UnitFeedback, static: tuple[xlsx.Part, ...], rules_sheet: xls
             rows.append(xlsx.row(r, [*lead, *quote, *numbers, *advice]))
             r += 1
     problems = xlsx.sheet_part(1, _PROBLEMS, rows, r - 1, deflate=False)
-    return xlsx.zip_bytes((*static, problems, rules_sheet, strings.part()))
+    return xlsx.zip_bytes((problems, rules_sheet, strings.part()), base=static)
 
 
 @cache

@@ -337,10 +337,13 @@ def write(path: Path, sheets: Sequence[tuple[Sheet, int, Iterable[str]]], styles
                     member.write(xml.encode())
 
 
-def zip_bytes(parts: Iterable[Part]) -> bytes:
-    """A small workbook's file, in memory."""
-    out = io.BytesIO()
-    with zipfile.ZipFile(out, "w", compresslevel=_STREAM_LEVEL) as book:
+def zip_bytes(parts: Iterable[Part], *, base: bytes = b"") -> bytes:
+    """A small workbook's file, in memory: the members of ``base`` (a ZIP from this function), then
+    ``parts``. A run's feedback workbooks share eight parts: zipped once as their base, they are not
+    deflated again for each workbook, which made the ZIP 0.8 ms of a workbook instead of 0.2 ms."""
+    out = io.BytesIO(base)
+    out.seek(0, io.SEEK_END)
+    with zipfile.ZipFile(out, "a" if base else "w", compresslevel=_STREAM_LEVEL) as book:
         for p in parts:
             _add(book, p)
     return out.getvalue()

@@ -3,6 +3,7 @@ them, whether a cell is made in Python or in DuckDB's SQL, and a streamed workbo
 
 from __future__ import annotations
 
+import io
 import re
 import zipfile
 from datetime import datetime
@@ -47,6 +48,17 @@ def test_strings_read_back_as_xlsxwriter_wrote_them(tmp_path):
     shared, inline = zip(*got.iter_rows(values_only=True), strict=True)
     assert list(shared) == _xlsxwriter_column(tmp_path / "shared.xlsx", values, inline=False)
     assert list(inline) == _xlsxwriter_column(tmp_path / "inline.xlsx", values, inline=True)
+
+
+def test_a_workbook_on_a_zipped_base_is_the_workbook_zipped_at_once():
+    """The parts feedback workbooks share are zipped once and each workbook's own are added to that
+    base: the file must be the same, byte for byte, as zipping every part together."""
+    shared = xlsx.package([_SHEET], [], datetime(2025, 3, 1, 8, 0), shared_strings=True)
+    strings = xlsx.SharedStrings(())
+    own = (xlsx.sheet_part(1, _SHEET, [xlsx.row(1, strings.cells(["甲单位"]))], 1, deflate=False), strings.part())
+    on_base = xlsx.zip_bytes(own, base=xlsx.zip_bytes(shared))
+    assert on_base == xlsx.zip_bytes((*shared, *own))
+    assert zipfile.ZipFile(io.BytesIO(on_base)).namelist() == [p.name for p in (*shared, *own)]
 
 
 def test_text_is_xlsxwriters_to_the_byte(tmp_path):
