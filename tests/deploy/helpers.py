@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 import threading
 import time
+from collections import Counter
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -30,13 +31,13 @@ class Requests:
 
     conditional: int = 0
     plain: int = 0
-    first_at: float | None = None
     delay: float = 0.0
+    paths: Counter[str] = field(default_factory=Counter)
     lock: threading.Lock = field(default_factory=threading.Lock)
 
-    def seen(self, conditional: bool) -> None:
+    def seen(self, path: str, conditional: bool) -> None:
         with self.lock:
-            self.first_at = self.first_at or time.monotonic()
+            self.paths[path] += 1
             if conditional:
                 self.conditional += 1
             else:
@@ -45,7 +46,11 @@ class Requests:
     def reset(self) -> None:
         with self.lock:
             self.conditional = self.plain = 0
-            self.first_at = None
+            self.paths.clear()
+
+    def twice(self) -> list[str]:
+        """The documents asked for more than once since the reset."""
+        return sorted(path for path, n in self.paths.items() if n > 1)
 
 
 @contextmanager
@@ -55,7 +60,7 @@ def counting_server(root: Path, requests: Requests) -> Iterator[str]:
 
     class Counting(base):  # type: ignore[misc, valid-type]
         def do_GET(self) -> None:
-            requests.seen(bool(self.headers.get("If-None-Match") or self.headers.get("If-Modified-Since")))
+            requests.seen(self.path, bool(self.headers.get("If-None-Match") or self.headers.get("If-Modified-Since")))
             if requests.delay:
                 time.sleep(requests.delay)
             super().do_GET()
