@@ -325,7 +325,7 @@ _PROBLEMS = xlsx.Sheet("问题清单", tuple(xlsx.Column(w) for w in (9, 24, 8, 
 _RULES = xlsx.Sheet("全部规则", (xlsx.Column(), xlsx.Column(40), xlsx.Column(), xlsx.Column()))
 
 
-def static_parts(created: datetime) -> bytes:
+def shared_zip(created: datetime) -> bytes:
     """Every part of a unit's workbook but its sheets and shared strings, zipped once a run."""
     return xlsx.zip_bytes(xlsx.package((_PROBLEMS, _RULES), _STYLES, created, shared_strings=True))
 
@@ -371,7 +371,7 @@ def write_unit_feedback(con: duckdb.DuckDBPyConnection, year: int, out_dir: Path
     env = _env()
     page = env.get_template("feedback.html.j2")
     shared = SharedRendering(env)
-    static = static_parts(now)
+    static = shared_zip(now)
     written: list[Path] = []
     clear: list[ClearUnit] = []
     with bounded_cache(con):

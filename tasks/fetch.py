@@ -270,7 +270,7 @@ async def _fetch_url(
                 return result("timeout", tries, error=f"timed out fetching {url} ({type(exc).__name__}) after {tries} tries")
             await asyncio.sleep(options.backoff * 2 ** (tries - 1))
         except httpcore.ConnectError as exc:
-            cause = exc.__cause__ or exc.__context__  # httpcore raises its own error while handling ssl's
+            cause = exc.__cause__ or exc.__context__  # ssl's error: chained by our backend, or raised during it
             if isinstance(cause, ssl.SSLCertVerificationError):  # a retry would meet the same certificate
                 return result("error", tries, error=f"the certificate of {url} is not trusted: "
                                                    f"{cause.verify_message} (SSL_CERT_FILE names other authorities)")

@@ -8,6 +8,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
+import pytest
 import trustme
 
 from tasks.fetch import FetchOptions, Previous, _tls, fetch_all
@@ -172,9 +173,10 @@ def test_the_environment_proxy_is_used_except_for_no_proxy_hosts(monkeypatch):
     assert (near.outcome, near.content) == ("ok", BODY) and hits["/ok/NEAR"] == 1
 
 
-def trusted_https(monkeypatch, tmp_path) -> ssl.SSLContext:
-    """A server-side TLS context for 127.0.0.1 whose authority SSL_CERT_FILE names (the client's context
-    is made once per process, so the cache is cleared before and, by the caller, after)."""
+@pytest.fixture
+def trusted_https(monkeypatch, tmp_path) -> Iterator[ssl.SSLContext]:
+    """A server-side TLS context for 127.0.0.1 whose authority SSL_CERT_FILE names. The client's TLS
+    context is made once per process, from the environment of that moment: it is remade around the test."""
     authority = trustme.CA()
     server_side = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
     authority.issue_cert("127.0.0.1").configure_cert(server_side)
@@ -182,25 +184,22 @@ def trusted_https(monkeypatch, tmp_path) -> ssl.SSLContext:
     monkeypatch.delenv("SSL_CERT_DIR", raising=False)
     monkeypatch.setenv("SSL_CERT_FILE", str(tmp_path / "bureau-ca.pem"))
     _tls.cache_clear()
-    return server_side
+    yield server_side
+    _tls.cache_clear()
 
 
-def test_https_is_verified_against_the_authorities_the_machine_trusts(monkeypatch, tmp_path):
+def test_https_is_verified_against_the_authorities_the_machine_trusts(monkeypatch, tmp_path, trusted_https):
     """Most units publish over https. A certificate from an authority the machine does not trust is a
     clear error at once (retrying cannot help); SSL_CERT_FILE names a bureau's own authority."""
-    server_side = trusted_https(monkeypatch, tmp_path)
+    bureau_ca = tmp_path / "bureau-ca.pem"
     monkeypatch.delenv("SSL_CERT_FILE")
-    try:
-        with fault_server(tls=server_side) as (base, hits):
-            site = unit("TLS", base + "/ok/{unit_code}")
-            _tls.cache_clear()  # the context is made once per process, from the environment of that moment
-            untrusted = fetch_all([site], 2024, options=FAST)[0]
-            monkeypatch.setenv("SSL_CERT_FILE", str(tmp_path / "bureau-ca.pem"))
-            _tls.cache_clear()
-            first = fetch_all([site], 2024, options=FAST)[0]
-            again = fetch_all([site], 2024, previous={"TLS": Previous(first.sha256, first.etag, None)}, options=FAST)[0]
-    finally:
+    with fault_server(tls=trusted_https) as (base, hits):
+        site = unit("TLS", base + "/ok/{unit_code}")
+        untrusted = fetch_all([site], 2024, options=FAST)[0]
+        monkeypatch.setenv("SSL_CERT_FILE", str(bureau_ca))
         _tls.cache_clear()
+        first = fetch_all([site], 2024, options=FAST)[0]
+        again = fetch_all([site], 2024, previous={"TLS": Previous(first.sha256, first.etag, None)}, options=FAST)[0]
     assert base.startswith("https://")
     assert (untrusted.outcome, untrusted.tries) == ("error", 1)
     assert "certificate" in untrusted.error and base in untrusted.error
@@ -208,7 +207,7 @@ def test_https_is_verified_against_the_authorities_the_machine_trusts(monkeypatc
     assert again.outcome == "not_modified" and hits["/ok/TLS"] == 2
 
 
-def test_https_goes_through_the_proxy_in_a_tunnel(monkeypatch, tmp_path):
+def test_https_goes_through_the_proxy_in_a_tunnel(monkeypatch, trusted_https):
     """Behind a proxy, an https site is reached with CONNECT and TLS inside the tunnel: the proxy sees
     only the host and port, the certificate is still the site's."""
     tunnels = []
@@ -232,14 +231,10 @@ def test_https_goes_through_the_proxy_in_a_tunnel(monkeypatch, tmp_path):
         def log_message(self, *args):
             pass
 
-    server_side = trusted_https(monkeypatch, tmp_path)
     for var in ("http_proxy", "https_proxy", "no_proxy", "all_proxy", "NO_PROXY", "ALL_PROXY", "HTTP_PROXY"):
         monkeypatch.delenv(var, raising=False)
-    try:
-        with local_server(Tunnel) as proxy, fault_server(tls=server_side) as (base, hits):
-            monkeypatch.setenv("HTTPS_PROXY", proxy)
-            results = fetch_all([unit(f"T{i}", base + "/ok/{unit_code}") for i in range(3)], 2024, options=FAST)
-    finally:
-        _tls.cache_clear()
+    with local_server(Tunnel) as proxy, fault_server(tls=trusted_https) as (base, hits):
+        monkeypatch.setenv("HTTPS_PROXY", proxy)
+        results = fetch_all([unit(f"T{i}", base + "/ok/{unit_code}") for i in range(3)], 2024, options=FAST)
     assert [(r.outcome, r.content) for r in results] == [("ok", BODY)] * 3
     assert set(tunnels) == {base.removeprefix("https://")} and hits["/ok/T2"] == 1

@@ -62,7 +62,7 @@ def test_killed_collections_resume_without_loss_or_duplicates(tmp_path):
         config = demo.prepare(tmp_path / "d", year=YEAR, base_url=base, n_units=40, seed=9)
         text = config.read_text(encoding="utf-8").replace("batch_size = 500", "batch_size = 5")
         config.write_text(text + "\n[fetch]\nconcurrency = 2\n", encoding="utf-8")
-        killed = []  # (killed?, documents asked for by then)
+        killed = []  # (killed?, documents asked for by then, those asked for twice)
         for asked, seconds in KILLS:
             requests.reset()
             killed.append((kill_after_requests(collect(env, config), requests, asked, seconds),
