@@ -23,7 +23,6 @@ from typing import TYPE_CHECKING
 
 from expectations.catalogue import CatalogueError, Rule, load_catalogue, rules_version
 from expectations.results import CheckRunSummary, RuleResult, results_json
-from expectations.runner import run_checks
 from expectations.waivers import WaiverRefused, waive
 
 if TYPE_CHECKING:
@@ -31,9 +30,20 @@ if TYPE_CHECKING:
 
     import duckdb
 
+    from expectations.runner import run_checks
     from tasks.model import ParsedDocument
 
 RULES_VERSION: str = rules_version()
+
+
+def __getattr__(name: str) -> object:
+    # run_checks on first use: the runner imports polars (0.5 s), which a process that only writes
+    # feedback (feedback.py's workers) or answers a quick command never needs
+    if name == "run_checks":
+        from expectations.runner import run_checks
+
+        return run_checks
+    raise AttributeError(f"module 'expectations' has no attribute {name!r}")
 
 
 def check_document(doc: ParsedDocument, *, submission_level: bool = False) -> list[RuleResult]:

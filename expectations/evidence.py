@@ -17,7 +17,6 @@ from decimal import Decimal
 from typing import Any
 
 import duckdb
-import polars as pl
 
 from expectations.facts import rewrite
 from expectations.results import Finding, num
@@ -74,6 +73,9 @@ def load_figures(
     if wanted is None:
         rows = con.execute(query, params).fetchall()
     else:
+        # here, not at the top: the feedback's worker processes quote sentences and never load figures
+        import polars as pl
+
         con.register("incoming_wanted", pl.DataFrame(list(wanted), schema={"sha256": pl.String, "token": pl.String},
                                                      orient="row"))
         try:

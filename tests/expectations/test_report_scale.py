@@ -136,3 +136,20 @@ def test_duckdb_memory_limit_is_lowered_inside_and_restored(district):
             [(inside,)] = district.execute("select current_setting('memory_limit')").fetchall()
             assert db._size(inside)[0] <= feedback.CACHE_LIMIT
         assert district.execute("select current_setting('memory_limit')").fetchall() == before
+
+
+def test_more_than_a_chunk_is_written_by_worker_processes_and_one_chunk_here(district, written, tmp_path,
+                                                                             monkeypatch):
+    def here(self, chunk):
+        raise RuntimeError("written in the process reading the warehouse")
+
+    # the workers import feedback afresh, without this patch: only what this process writes fails
+    monkeypatch.setattr(feedback.Writer, "__call__", here)
+    monkeypatch.setattr(feedback, "CHUNK", 400)
+    files = feedback.write_unit_feedback(district, 2024, tmp_path / "pool", workers=2)
+    assert [p.name for p in files] == [p.name for p in written["files"]]  # in unit order, as before
+    with pytest.raises(RuntimeError, match="reading the warehouse"):
+        feedback.write_unit_feedback(district, 2024, tmp_path / "none", workers=0)
+    monkeypatch.setattr(feedback, "CHUNK", N)
+    with pytest.raises(RuntimeError, match="reading the warehouse"):
+        feedback.write_unit_feedback(district, 2024, tmp_path / "one", workers=2)
