@@ -19,9 +19,10 @@ through :func:`_judge` in Python and keep their figures and findings as evidence
 from __future__ import annotations
 
 import gc
+import threading
 import time
 from collections.abc import Iterator, Mapping
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from dataclasses import replace
 from datetime import datetime
 from decimal import Decimal
@@ -86,9 +87,11 @@ def run_checks(
     version = rules_version()
     docs = str(data_docs_dir) if data_docs_dir is not None and engine == "gx" else None
     kept: list[RuleResult] = []
+    gx_import = _import_gx_meanwhile() if engine == "gx" else None
     with materialised(con, year):
         run_sql(con, rules, year)
-        if engine == "gx":
+        if gx_import is not None:
+            gx_import.join()
             from expectations.gx_engine import run_gx
 
             run_gx(con, rules, year, data_docs_dir=data_docs_dir)
@@ -117,6 +120,20 @@ def run_checks(
     return CheckRunSummary(run_id=run_id, year=year, engine=engine, rules_version=version, units=n_units,
                            results=kept, seconds=time.perf_counter() - started, data_docs=docs,
                            tally=tally)
+
+
+def _import_gx_meanwhile() -> threading.Thread:
+    """Great Expectations takes 5–17 s to import, all of it Python under the GIL, while the facts
+    and the rules' SQL before it run inside DuckDB, which lets go of the GIL: a thread imports GX
+    meanwhile. A failed import is left to the import after the thread, to raise where it belongs."""
+
+    def load() -> None:
+        with suppress(Exception):
+            import expectations.gx_engine  # noqa: F401
+
+    thread = threading.Thread(target=load, name="import-gx", daemon=True)
+    thread.start()
+    return thread
 
 
 def _prepare(con: duckdb.DuckDBPyConnection, rules: list[Rule], year: int, submission_level: bool) -> Plans:
