@@ -144,11 +144,22 @@ def parsed_frames(outcomes: Sequence[ParseOutcome], parser_version: str) -> Fram
     return {
         "report": pl.DataFrame(reports, schema=_REPORT),
         "document_text": pl.DataFrame(texts, schema={"sha256": pl.String, "text": pl.String}),
-        "figure": pl.DataFrame(figures, schema=_FIGURE),
+        "figure": _frame(figures, _FIGURE),
         "section": pl.DataFrame(sections, schema=_SECTION),
-        "perf_project": pl.DataFrame(projects, schema=_PROJECT),
-        "perf_indicator": pl.DataFrame(indicators, schema=_INDICATOR),
+        "perf_project": _frame(projects, _PROJECT),
+        "perf_indicator": _frame(indicators, _INDICATOR),
     }
+
+
+def _frame(rows: list[dict[str, Any]], schema: dict[str, Any]) -> pl.DataFrame:
+    """``rows`` as a frame of ``schema``, its decimal columns built from text and cast: polars
+    converts Python Decimals one at a time, which was half the CPU of a batch's frames (0.25 of
+    0.45 ms a document). The cast rounds as the conversion did."""
+    decimals: dict[Any, pl.DataType] = {name: dtype for name, dtype in schema.items() if isinstance(dtype, pl.Decimal)}
+    columns = {name: [row[name] for row in rows] for name in schema}
+    for name in decimals:
+        columns[name] = [None if v is None else format(v, "f") for v in columns[name]]
+    return pl.DataFrame(columns, schema={**schema, **dict.fromkeys(decimals, pl.String)}).cast(decimals)
 
 
 def _report_row(sha256: str, doc: ParsedDocument | None, error: str | None, parser_version: str) -> dict:

@@ -85,3 +85,18 @@ def test_a_failing_batch_leaves_nothing_half_written(tmp_path):
         raise AssertionError("an overflowing value must fail the batch")
     assert counts(con) == before
     assert con.execute("select parser_version from staging.report").fetchone() == ("t1",)
+
+
+def test_decimal_columns_built_from_text_equal_polars_own_conversion():
+    import polars as pl
+
+    from tasks.load import _FIGURE, _frame
+
+    values = [Decimal("3698.29"), Decimal("-0.5"), None, Decimal("1E+2"), Decimal("0.1234567"),
+              Decimal("123456789012.123456"), Decimal("0.000001")]
+    rows = [{"sha256": "s", "seq": i, "key": "k", "kind": "value", "value": v, "measure": "amount",
+             "precision": Decimal("0.01") if v is not None else None, "snippet": "x", "span_start": 0,
+             "span_end": 1, "source": "text"} for i, v in enumerate(values)]
+    built = _frame(rows, _FIGURE)
+    assert built.equals(pl.DataFrame(rows, schema=_FIGURE)) and built.schema == _FIGURE
+    assert built["value"].to_list()[3:5] == [Decimal("100.000000"), Decimal("0.123457")]
