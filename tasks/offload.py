@@ -17,6 +17,8 @@ import os
 from collections import deque
 from collections.abc import Callable, Iterator
 from concurrent.futures import Future, ProcessPoolExecutor
+from concurrent.futures.process import BrokenProcessPool
+from contextlib import contextmanager
 from typing import Any, Generic, TypeVar
 
 Item = TypeVar("Item")
@@ -60,10 +62,11 @@ class Offload(Generic[Item, Result]):
             self._pool = ProcessPoolExecutor(self._workers, mp_context=multiprocessing.get_context("spawn"),
                                              initializer=_start, initargs=(self._make, self._args))
             self._pending.append(self._pool.submit(_run, self._first.pop()))
-        self._pending.append(self._pool.submit(_run, item))
-        due = []
-        while len(self._pending) > AHEAD * self._workers:
-            due.append(self._pending.popleft().result())
+        with _explained():
+            self._pending.append(self._pool.submit(_run, item))
+            due = []
+            while len(self._pending) > AHEAD * self._workers:
+                due.append(self._pending.popleft().result())
         return due
 
     def drain(self) -> Iterator[Result]:
@@ -71,12 +74,30 @@ class Offload(Generic[Item, Result]):
         if self._first:
             yield self._here(self._first.pop())
         while self._pending:
-            yield self._pending.popleft().result()
+            with _explained():
+                result = self._pending.popleft().result()
+            yield result
 
     def _here(self, item: Item) -> Result:
         if self._local is None:
             self._local = self._make(*self._args)
         return self._local(item)
+
+
+class WorkerDied(RuntimeError):
+    """A worker process ended without a result: killed (out of memory?), or it could not start."""
+
+
+@contextmanager
+def _explained() -> Iterator[None]:
+    try:
+        yield
+    except BrokenProcessPool as exc:
+        raise WorkerDied(
+            "a worker process ended abruptly: killed (out of memory?), or it could not start, e.g. a "
+            "script of your own without an `if __name__ == \"__main__\":` guard, which each spawned "
+            "worker imports again (its traceback is above)"
+        ) from exc
 
 
 _WORKER: Callable[[Any], Any] | None = None  # a worker process's own (see Offload)

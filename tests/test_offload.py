@@ -7,7 +7,7 @@ import os
 
 import pytest
 
-from tasks.offload import Offload
+from tasks.offload import Offload, WorkerDied
 
 
 class Square:
@@ -19,6 +19,8 @@ class Square:
     def __call__(self, n: int) -> tuple[int, int]:
         if n == self.refused:
             raise ValueError(f"item {n} refused")
+        if n < 0:
+            os._exit(9)  # as the kernel's OOM killer would end it
         return n * n, os.getpid()
 
 
@@ -47,3 +49,8 @@ def test_a_lone_item_or_no_workers_is_done_here(workers, items):
 def test_an_error_in_a_worker_is_raised_here():
     with pytest.raises(ValueError, match="item 5 refused"):
         _all(Offload(Square, (5,), workers=2), range(12))
+
+
+def test_a_worker_that_dies_is_named_as_such():
+    with pytest.raises(WorkerDied, match="out of memory"):
+        _all(Offload(Square, workers=2), [1, 2, -1, 3, 4, 5, 6, 7])
