@@ -1,13 +1,15 @@
 """Per-unit feedback: what a unit must correct, in its own words (XLSX and HTML, in Chinese).
 
-:func:`iter_feedback` streams the year's units (``report_units.sql``: one row a unit, its verdicts
-folded into one string) and, for every failed or explained rule, quotes the unit's own sentence
-around each figure the rule is about (``staging.document_text``), with the numbers, the difference,
-the tolerance and what would make the rule pass. :func:`write_unit_feedback` writes
-``<unit>.html`` and ``<unit>.xlsx`` for each unit with something to act on and lists the units
-where everything passed in ``CLEAR_PAGE``; file names come from :func:`safe_name`, never from free
-text. A province (100 000 units, 5 million verdicts) never sits in Python: units come ``CHUNK`` at
-a time, and units with the same verdicts share one rendering of them (:class:`SharedRendering`).
+:func:`chunks` reads the year's units from the warehouse (``report_units.sql``: one row a unit, its
+verdicts folded into one string) with the failed and explained verdicts and the document texts they
+quote. A :class:`Writer` turns a chunk into :class:`UnitFeedback` (for every failed or explained
+rule, the unit's own sentence around each figure the rule is about, with the numbers, the
+difference, the tolerance and what would make the rule pass) and writes ``<unit>.html`` and
+``<unit>.xlsx`` for each unit with something to act on; :func:`write_unit_feedback` runs the
+writers (in worker processes when there is more than one chunk) and lists the units where
+everything passed in ``CLEAR_PAGE``. File names come from :func:`safe_name`, never from free text.
+A province (100 000 units, 5 million verdicts) never sits in Python: units come ``CHUNK`` at a
+time, and units with the same verdicts share one rendering of them (:class:`SharedRendering`).
 The bureau-level page is :mod:`expectations.report`.
 """
 
@@ -257,27 +259,6 @@ def chunks(con: duckdb.DuckDBPyConnection, year: int) -> Iterator[Chunk]:
         yield Chunk(year, units, *_issue_rows(con, year, acting)) if acting else Chunk(year, units, [], {})
 
 
-def iter_feedback(con: duckdb.DuckDBPyConnection, year: int,
-                  shared: SharedRendering | None = None) -> Iterator[UnitFeedback]:
-    """Every unit with verdicts on its current submission of ``year``, by unit code; a unit needing
-    action comes with its issues, errors first, then warnings, then the explained ones."""
-    shared = shared or SharedRendering(_env())
-    for chunk in chunks(con, year):
-        yield from _feedback(chunk, shared)
-
-
-def _feedback(chunk: Chunk, shared: SharedRendering) -> Iterator[UnitFeedback]:
-    issues = _issues(chunk, _rules())
-    for u in chunk.units:
-        yield UnitFeedback(u.unit_code, u.unit_name, chunk.year, u.sha256, u.errors, u.warnings, u.waived, u.passed,
-                           u.not_applicable, shared.verdicts(u.verdicts), u.verdicts, issues.get(u.unit_code, []))
-
-
-@cache
-def _rules() -> dict[str, Rule]:
-    return {r.id: r for r in load_catalogue()}
-
-
 def _issue_rows(con: duckdb.DuckDBPyConnection, year: int,
                 units: list[UnitRow]) -> tuple[list[tuple[Any, ...]], dict[str, str]]:
     sha = {u.unit_code: u.sha256 for u in units}
@@ -430,11 +411,21 @@ class Writer:
         self._page = env.get_template("feedback.html.j2")
         self._shared = SharedRendering(env)
         self._static = shared_zip(now)
+        self._rules = {r.id: r for r in load_catalogue()}
+
+    def feedback(self, chunk: Chunk) -> Iterator[UnitFeedback]:
+        """The chunk's units, by unit code; a unit needing action comes with its issues, errors
+        first, then warnings, then the explained ones."""
+        issues = _issues(chunk, self._rules)
+        for u in chunk.units:
+            yield UnitFeedback(u.unit_code, u.unit_name, chunk.year, u.sha256, u.errors, u.warnings, u.waived,
+                               u.passed, u.not_applicable, self._shared.verdicts(u.verdicts), u.verdicts,
+                               issues.get(u.unit_code, []))
 
     def __call__(self, chunk: Chunk) -> Written:
         written: list[Path] = []
         clear: list[ClearUnit] = []
-        for unit in _feedback(chunk, self._shared):
+        for unit in self.feedback(chunk):
             stem = unit.file_stem
             html, book = self._out_dir / f"{stem}.html", self._out_dir / f"{stem}.xlsx"
             if not unit.needs_action:

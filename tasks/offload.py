@@ -1,9 +1,10 @@
-"""CPU-bound pure Python of the flow's later stages (judging verdicts, writing feedback) done in
-worker processes while the flow's process reads and writes the warehouse, results in order.
+"""CPU-bound pure Python inside a step (the feedback pages and workbooks) done in worker processes
+while the flow's process reads the warehouse, results in order.
 
 After the fetch+parse workers are done, the checks and the reports ran on the flow's one thread and
-left the other cores idle: a quarter of a province's run. DuckDB allows one writing process, so a
-worker is handed everything it needs (plain picklable values) and hands back plain values.
+left the other cores idle: a third of a province's run. DuckDB allows one process to open the
+warehouse for writing, so a worker is handed everything it needs (plain picklable values) and hands
+back plain values.
 
 Work of one item is done here: a district fits one chunk, and starting a worker process (~1 s,
 its imports) would cost more than it saves. Not Prefect's task runners: these are not steps of the

@@ -4,13 +4,14 @@ from __future__ import annotations
 
 import csv
 import zipfile
+from datetime import datetime
 
 import openpyxl
 import pytest
 
 from expectations import run_checks, write_check_report, write_unit_feedback
 from expectations.evidence import sentence_at
-from expectations.feedback import iter_feedback, safe_name
+from expectations.feedback import Writer, chunks, safe_name
 from tests.expectations.helpers import add_unit, doc, fig
 from warehouse import db
 from warehouse.db import memory
@@ -45,7 +46,9 @@ def reports(tmp_path_factory):
         (out / "units" / stale).write_bytes(b"DQ-25 error")
     files = write_unit_feedback(con, 2024, out / "units")
     report = write_check_report(con, 2024, out)
-    yield {"out": out, "files": files, "report": report, "units": list(iter_feedback(con, 2024))}
+    writer = Writer(out / "units", datetime.now())
+    yield {"out": out, "files": files, "report": report,
+           "units": [unit for chunk in chunks(con, 2024) for unit in writer.feedback(chunk)]}
     con.close()
 
 
@@ -125,7 +128,7 @@ def test_units_csv_lists_every_unit_with_its_conclusion(reports):
     assert rows["JJ001"]["单位名称"] == "'" + HOSTILE
 
 
-def test_iter_feedback_orders_errors_first(reports):
+def test_feedback_orders_errors_first(reports):
     unit = next(u for u in reports["units"] if u.unit_code == "JJ001")
     assert unit.errors == 1 and unit.issues[0].rule_id == "DQ-25"
     assert [v[0] for v in unit.verdicts] == sorted(v[0] for v in unit.verdicts)
