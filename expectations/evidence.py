@@ -14,6 +14,7 @@ from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass
 from decimal import Decimal
+from functools import cache
 from typing import Any
 
 import duckdb
@@ -171,9 +172,7 @@ def _reason_in_text(text: str, span: tuple[int, int], comparison: Comparison | N
     start, end = span
     if not (0 <= start < end <= len(text)):
         return None
-    c0 = max(text.rfind(c, 0, start) for c in _CLAUSE_END) + 1
-    ends = [i for i in (text.find(c, end) for c in _CLAUSE_END) if i >= 0]
-    c1 = min(ends) if ends else len(text)
+    c0, c1 = _stretch(text, start, end, _CLAUSE_END)
     m = REASON.search(text, c0, c1 + 1)
     if m:
         return _sentence(text, m.start(), m.end())
@@ -215,10 +214,34 @@ def _about(lead: str, comparison: Comparison) -> bool:
 
 def _sentence(text: str, start: int, end: int) -> str:
     """The whole sentence holding text[start:end]."""
-    s0 = max(text.rfind(c, 0, start) for c in "。\n") + 1
-    ends = [i for i in (text.find(c, end) for c in "。\n") if i >= 0]
-    s1 = min(ends) + 1 if ends else len(text)
-    return text[s0:s1].strip()
+    s0, s1 = _stretch(text, start, end, "。\n")
+    return text[s0 : s1 + 1].strip()
+
+
+_LOOK_BACK = 64
+
+
+@cache
+def _any_of(chars: str) -> re.Pattern[str]:
+    return re.compile(f"[{re.escape(chars)}]")
+
+
+def _stretch(text: str, start: int, end: int, stops: str) -> tuple[int, int]:
+    """The stretch of ``text`` around [start, end) between stop characters: from just after the
+    last stop before ``start`` (or 0) to the first stop at or after ``end`` (or ``len(text)``).
+
+    A ``find`` per stop character scans the whole rest of the text for each one that is absent,
+    which made quoting quadratic in long documents; these look only as far as the nearest stop."""
+    m = _any_of(stops).search(text, end)
+    s1 = m.start() if m else len(text)
+    lo, width = start, _LOOK_BACK
+    while lo > 0:
+        lo = max(0, lo - width)
+        found = max(text.rfind(c, lo, start) for c in stops)
+        if found >= 0:
+            return found + 1, s1
+        width *= 4
+    return 0, s1
 
 
 # Where a quoted sentence ends: Chinese full stops, question/exclamation marks, and line breaks.
@@ -232,9 +255,8 @@ def sentence_at(text: str, span: tuple[int, int], *, limit: int = _QUOTE_LIMIT) 
     start, end = span
     if not (0 <= start < end <= len(text)):
         return None
-    s0 = max(text.rfind(c, 0, start) for c in _SENTENCE_END) + 1
-    ends = [i for i in (text.find(c, end) for c in _SENTENCE_END) if i >= 0]
-    s1 = min(ends) + 1 if ends else len(text)
+    s0, s1 = _stretch(text, start, end, _SENTENCE_END)
+    s1 = min(s1 + 1, len(text))
     before, hit, after = text[s0:start], text[start:end], text[end:s1].rstrip("\n")
     room = max(0, limit - len(hit)) // 2
     if len(before) > room:

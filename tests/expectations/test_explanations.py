@@ -65,3 +65,28 @@ def test_corpus_07_budget_sentence_does_not_explain_a_rise_over_last_year():
     res = {r.rule_id: r for r in check_document(parse_text(path.read_text(encoding="utf-8")))}
     assert res["DQ-30"].status == "fail" and "outbound_travel" in res["DQ-30"].message
     assert res["DQ-42"].status == "waived" and "小于上年决算数" in (res["DQ-42"].explanation or "")
+
+
+def _naive_stretch(text: str, start: int, end: int, stops: str) -> tuple[int, int]:
+    s0 = max(text.rfind(c, 0, start) for c in stops) + 1
+    ends = [i for i in (text.find(c, end) for c in stops) if i >= 0]
+    return s0, min(ends) if ends else len(text)
+
+
+def test_stretch_finds_the_nearest_stops_on_each_side():
+    """The bounded look-back must give what scanning the whole text for each stop gives, however
+    far the nearest stop is (a stop-free run longer than every window, or none at all)."""
+    import random
+
+    from expectations.evidence import _stretch
+
+    rng = random.Random(8)
+    alphabet = "收入总计万元。；;\n!?！？ab"
+    for _ in range(400):
+        filler = "字" * rng.choice((0, 10, 70, 300, 5000))
+        text = "".join(rng.choice(alphabet) for _ in range(rng.randint(1, 40))) + filler + \
+            "".join(rng.choice(alphabet) for _ in range(rng.randint(1, 40)))
+        start = rng.randrange(len(text))
+        end = rng.randint(start + 1, len(text))
+        for stops in ("。；;\n", "。\n", "。！？!?\n"):
+            assert _stretch(text, start, end, stops) == _naive_stretch(text, start, end, stops)
