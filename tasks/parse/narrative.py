@@ -44,8 +44,11 @@ _SENT_END = re.compile(r"[。!?\n\t]")
 # the same thing here, as a unit never starts with a digit, comma or point) and must end in a digit.
 # It never starts inside such a run (after a digit, a point, or a digit and a comma): a start there
 # ends where the run's first start ended, so it fails exactly when that one did, and retrying at
-# every digit of a long run ending in a separator ("1.1.1.…1.万元") was quadratic.
-MENTION = re.compile(r"(?<![\d.])(?<!\d,)(?P<num>\d[\d,.]*+)(?<=\d)(?P<unit>亿元|万元|万(?![\u4e00-\u9fff])|元|%)")
+# every digit of a long run ending in a separator ("1.1.1.…1.万元") was quadratic. Those start
+# conditions are looked behind from the first digit rather than before it: a pattern that opens
+# with a digit lets the regex engine skip to the next digit, one that opens with a look-behind
+# tries every position (2.7 times slower over a document).
+MENTION = re.compile(r"(?P<num>\d(?<![\d.]\d)(?<!\d,\d)[\d,.]*+)(?<=\d)(?P<unit>亿元|万元|万(?![\u4e00-\u9fff])|元|%)")
 VALID_NUMBER = re.compile(r"(?:[1-9]\d{0,2}(?:,\d{3})+|\d+)(?:\.\d+)?")
 BASE = re.compile(
     r"(?=[同较比与对])(?:同口径同比|同比|(?:较|比|与|对比)(?:(?P<prev>上年度?|去年|上一年度?|上年同期)|(?P<y>\d{4})年|"

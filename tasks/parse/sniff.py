@@ -1,8 +1,8 @@
 """Bytes → format and text. Decided from the bytes, never from a file name or URL.
 
-Encodings: a BOM settles it (UTF-8, UTF-16 LE/BE); valid UTF-8 is UTF-8; otherwise
-charset-normalizer picks, and any Chinese legacy guess (GB2312/GBK/GB18030/HZ) is decoded as
-GB18030, their superset. Text that decodes only to control characters is binary junk.
+Encodings: a BOM settles it (UTF-8, UTF-16 LE/BE); valid UTF-8 is UTF-8; valid GB18030 in which
+a disclosure's words appear is GB18030 (:func:`_as_gb18030`); otherwise charset-normalizer picks,
+and any Chinese legacy guess (GB2312/GBK/GB18030/HZ) is decoded as GB18030, their superset. Text that decodes only to control characters is binary junk.
 """
 
 from __future__ import annotations
@@ -23,6 +23,7 @@ MAX_ZIP_MEMBERS = 5000
 _HTML = re.compile(r"<\s*(?:!doctype\s+html|html|head|body|meta|div|p|table|span|title)[\s>/]", re.IGNORECASE)
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\ufffd]")
 _CHINESE_LEGACY = re.compile(r"gb|hz|cp936|big5", re.IGNORECASE)
+_DISCLOSURE_WORDS = re.compile("决算|预算|支出|收入|财政")
 
 
 def decode_text(data: bytes) -> tuple[str, str]:
@@ -35,6 +36,9 @@ def decode_text(data: bytes) -> tuple[str, str]:
         return data.decode("utf-8"), "utf-8"
     except UnicodeDecodeError:
         pass
+    gb = _as_gb18030(data)
+    if gb is not None:
+        return gb, "gb18030"
     from charset_normalizer import from_bytes
 
     best = from_bytes(data[:200_000]).best()
@@ -52,6 +56,21 @@ def decode_text(data: bytes) -> tuple[str, str]:
         except UnicodeDecodeError as e:
             reason = e.reason
     raise ParseError(f"cannot decode text (tried {', '.join(tried)}): {reason}")
+
+
+def _as_gb18030(data: bytes) -> str | None:
+    """The text, when the bytes are strict GB18030 and the words of a final-accounts disclosure
+    appear in it; None leaves the choice to charset-normalizer.
+
+    Nearly every legacy-encoded disclosure is GB2312/GBK/GB18030, and charset-normalizer took
+    1.7 ms to say so (a tenth of a province's parse CPU). Bytes of another double-byte encoding
+    (Big5, EUC-KR, Shift-JIS) often decode as GB18030 too, but into unrelated characters: those
+    words are what tells the two apart."""
+    try:
+        text = data.decode("gb18030")
+    except UnicodeDecodeError:
+        return None
+    return text if _DISCLOSURE_WORDS.search(text, 0, 20000) else None
 
 
 def check_zip(data: bytes) -> zipfile.ZipFile:

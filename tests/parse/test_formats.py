@@ -36,6 +36,26 @@ def test_encodings(encode, encoding):
     assert doc.unit_name and doc.unit_name.startswith("重庆市江津区大数据应用发展管理局")
 
 
+def test_gb18030_disclosures_skip_detection_other_double_byte_texts_do_not(monkeypatch):
+    """A GB18030 disclosure is recognised by its own words without charset-normalizer; Korean
+    EUC-KR bytes are valid GB18030 too, but lack those words and still go to detection."""
+    import charset_normalizer
+
+    from tasks.parse.sniff import decode_text
+
+    korean = ("2024년도 부서 결산 공개. 수입 총액은 1,234만원이며 지출 총액은 1,100만원입니다. " * 20).encode("euc-kr")
+    korean.decode("gb18030")  # the premise: strict GB18030 accepts these bytes
+    assert decode_text(korean)[0].startswith("2024년도 부서 결산")
+
+    def no_detection(*_args, **_kwargs):
+        raise AssertionError("charset-normalizer was consulted")
+
+    monkeypatch.setattr(charset_normalizer, "from_bytes", no_detection)
+    assert decode_text(SAMPLE_TEXT.encode("gbk")) == (SAMPLE_TEXT, "gb18030")
+    with pytest.raises(AssertionError, match="consulted"):
+        decode_text(korean)
+
+
 @pytest.mark.parametrize(
     ("data", "message"),
     [
