@@ -21,6 +21,7 @@ import duckdb
 
 from expectations.facts import rewrite
 from expectations.results import Finding, num
+from warehouse.sql import statement
 
 _MAX_PER_KEY = 5
 # Same pattern as the reason_text() macro in warehouse/views/30_rules_facts.sql.
@@ -112,6 +113,14 @@ def build(stated: ByToken, tokens: list[str], findings: list[Finding]) -> dict[s
     if findings:
         evidence["findings"] = [f.as_json() for f in findings]
     return evidence
+
+
+def document_texts(con: duckdb.DuckDBPyConnection, shas: Iterable[str]) -> dict[str, str]:
+    """sha256 → text of these documents (``staging.document_text``)."""
+    wanted = sorted(set(shas))
+    if not wanted:
+        return {}
+    return dict(con.execute(statement("document_texts"), {"shas": wanted}).fetchall())
 
 
 # Rules whose warning is about one comparison (vs 上年 or vs 预算) in one direction: a reason

@@ -32,7 +32,7 @@ import jinja2
 from markupsafe import Markup
 
 from expectations.catalogue import Rule, load_catalogue
-from expectations.evidence import sentence_at
+from expectations.evidence import document_texts, sentence_at
 from expectations.results import fmt
 from tasks import xlsx
 from tasks.offload import Offload
@@ -266,13 +266,7 @@ def _issue_rows(con: duckdb.DuckDBPyConnection, year: int,
         "year": year, "codes": list(sha), "shas": list(sha.values()), "lo": units[0].unit_code,
         "hi": units[-1].unit_code,
     }).fetchall()
-    # constants, not a join with a list: DuckDB then fetches each text through the primary-key index
-    # (for up to index_scan_max_count = 2048 rows, hence CHUNK) instead of reading every text of the
-    # warehouse once per chunk
-    shas = sorted(set(sha.values()))
-    texts = dict(con.execute(f"select sha256, text from staging.document_text where sha256 in "
-                             f"({', '.join('?' * len(shas))})", shas).fetchall())
-    return rows, texts
+    return rows, document_texts(con, sha.values())
 
 
 def _issues(chunk: Chunk, rules: dict[str, Rule]) -> dict[str, list[Issue]]:

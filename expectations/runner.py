@@ -292,13 +292,8 @@ def _texts(
 ) -> dict[str, str]:
     """The document text of every submission with a failed warning (the only ones that need it)."""
     warnings = {r.id for r in rules if r.severity == "warning"}
-    shas = sorted({sha for (rule_id, _, sha), fs in by_unit.items()
-                   if rule_id in warnings and any(f.is_failure for f in fs)})
-    if not shas:
-        return {}
-    return dict(con.execute(
-        "select sha256, text from staging.document_text where sha256 in (select unnest($shas))", {"shas": shas}
-    ).fetchall())
+    return ev.document_texts(con, (sha for (rule_id, _, sha), fs in by_unit.items()
+                                   if rule_id in warnings and any(f.is_failure for f in fs)))
 
 
 def _severity(rule: Rule, submission_level: bool) -> str:

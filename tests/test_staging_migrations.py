@@ -1,5 +1,6 @@
-"""Migration 006: staging.figure, section and perf_indicator rebuilt without primary keys, every row,
-column type and NOT NULL kept."""
+"""Migrations 006 (staging.figure, section and perf_indicator rebuilt without primary keys) and 007
+(staging.document_text's text stored with zstd): every row, column type, NOT NULL and kept key
+survives."""
 
 import duckdb
 import pytest
@@ -56,7 +57,7 @@ def test_the_migration_keeps_rows_types_and_not_null(at_005):
     assert set(TABLES) <= primary_keys(con)
     assert all(rows for _, rows in before.values())
 
-    assert db.migrate(con) == ["006_staging_keys"]
+    assert db.migrate(con) == ["006_staging_keys", "007_document_text_zstd"]
 
     assert not set(TABLES) & primary_keys(con)
     for t in TABLES:
@@ -64,3 +65,22 @@ def test_the_migration_keeps_rows_types_and_not_null(at_005):
     with pytest.raises(duckdb.ConstraintException):  # NOT NULL still holds
         db.run(con, "insert into staging.figure (sha256, seq) values ('x', 0)")
 
+
+
+def test_document_text_is_rebuilt_with_zstd_keeping_rows_and_its_key(at_005):
+    con = at_005
+    table = "staging.document_text"
+    before = (shape(con, table), con.execute(f"select * from {table} order by all").fetchall())
+    assert before[1] and table in primary_keys(con)
+
+    db.migrate(con)
+    db.run(con, "checkpoint")  # compression is chosen when the rows are written to the file
+
+    assert (shape(con, table), con.execute(f"select * from {table} order by all").fetchall()) == before
+    assert table in primary_keys(con)
+    with pytest.raises(duckdb.ConstraintException):
+        db.run(con, f"insert into {table} select * from {table} limit 1")
+    compression = {c for (c,) in con.execute(
+        "select compression from pragma_storage_info('staging.document_text') "
+        "where column_name = 'text' and segment_type = 'VARCHAR'").fetchall()}
+    assert compression == {"ZSTD"}
