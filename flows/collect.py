@@ -143,8 +143,9 @@ class _FanOut:
 @contextmanager
 def _frozen_heap() -> Iterator[None]:
     """Objects alive before the batches (modules, Prefect, the registry) are left out of the
-    collections after each batch (see _load_oldest): walking them cost 0.2 s a batch."""
-    gc.collect()
+    collections after each batch (see _load_oldest): walking them cost 0.2 s a batch. No full
+    collection first: it found 0–40 unreachable objects here and cost 0.22 s of every run (3 % of
+    an unchanged re-run at 10 000 units); what garbage there is gets collected after the unfreeze."""
     gc.freeze()
     try:
         yield
