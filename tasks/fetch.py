@@ -221,17 +221,25 @@ class _Direct:
 
     @contextlib.asynccontextmanager
     async def stream(self, request: httpcore.Request) -> AsyncIterator[httpcore.Response]:
-        connection = await self._connection_to(request.url.origin)
-        response = await connection.handle_async_request(request)
+        response = await self._send(request)
         try:
             yield response
         finally:
             await response.aclose()
 
-    async def _connection_to(self, origin: httpcore.Origin) -> httpcore.AsyncHTTP11Connection:
+    async def _send(self, request: httpcore.Request) -> httpcore.Response:
+        origin = request.url.origin
         held = self._connection
         if held is not None and origin == self._origin and held.is_available() and not held.has_expired():
-            return held
+            try:
+                return await held.handle_async_request(request)
+            except (httpcore.RemoteProtocolError, httpcore.ReadError, httpcore.WriteError):
+                # the server let the idle connection go as it was reused (many do after a few seconds):
+                # a GET is sent again at once on a new one, not counted as a try nor backed off
+                pass
+        return await (await self._open(origin)).handle_async_request(request)
+
+    async def _open(self, origin: httpcore.Origin) -> httpcore.AsyncHTTP11Connection:
         await self.aclose()
         host = origin.host.decode("ascii")
         stream = await _NETWORK.connect_tcp(host, origin.port, timeout=self._connect_timeout)

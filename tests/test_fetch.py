@@ -121,7 +121,8 @@ def test_concurrency_is_the_limit_across_all_workers():
 
 def test_each_worker_keeps_its_connection_alive_and_opens_another_when_the_server_closes_it():
     """A worker sends its requests over one kept-alive connection (tasks/fetch.py: _Direct). When the
-    server ends a connection, saying so or not, the worker's next request opens a new one."""
+    server ends a connection, saying so or not, the worker's next request opens a new one, at once:
+    a connection that turns out dead as it is reused costs no try and no backoff."""
     connections: list[tuple[str, int]] = []
     lock = threading.Lock()
 
@@ -130,10 +131,16 @@ def test_each_worker_keeps_its_connection_alive_and_opens_another_when_the_serve
 
         def setup(self):
             super().setup()
+            self.answered = 0
             with lock:
                 connections.append(self.client_address)
 
         def do_GET(self):  # noqa: N802 - http.server's name
+            if self.path.startswith("/stale/") and self.answered:
+                # a server that let the idle connection go just as the client reused it: no answer
+                self.close_connection = True
+                return
+            self.answered += 1
             code = self.path.rsplit("/", 1)[-1]
             self.send_response(200)
             self.send_header("Content-Length", str(len(code)))
@@ -141,25 +148,24 @@ def test_each_worker_keeps_its_connection_alive_and_opens_another_when_the_serve
                 self.send_header("Connection", "close")
             self.end_headers()
             self.wfile.write(code.encode())
-            # /drop/: a server that lets idle connections go without a word, as many do after a while
-            self.close_connection = self.close_connection or self.path.startswith("/drop/")
 
         def log_message(self, *args):
             pass
 
-    options = FetchOptions(concurrency=3, read_timeout=5, total_timeout=10, retries=2, backoff=0.01)
+    options = FetchOptions(concurrency=3, read_timeout=5, total_timeout=10, retries=2, backoff=5)
     with local_server(Handler) as base:
         kept = fetch_all([unit(f"K{i:02d}", base + "/keep/{unit_code}") for i in range(30)], 2024, options=options)
         after_keep = len(connections)
         closed = fetch_all([unit(f"C{i:02d}", base + "/close/{unit_code}") for i in range(12)], 2024, options=options)
         after_close = len(connections)
-        dropped = fetch_all([unit(f"D{i:02d}", base + "/drop/{unit_code}") for i in range(12)], 2024, options=options)
+        stale = fetch_all([unit(f"S{i:02d}", base + "/stale/{unit_code}") for i in range(12)], 2024, options=options)
     assert [(r.outcome, r.content) for r in kept] == [("ok", f"K{i:02d}".encode()) for i in range(30)]
     assert after_keep == 3
     assert [(r.outcome, r.content) for r in closed] == [("ok", f"C{i:02d}".encode()) for i in range(12)]
     assert after_close - after_keep == 12
-    assert [(r.outcome, r.content) for r in dropped] == [("ok", f"D{i:02d}".encode()) for i in range(12)]
-    assert len(connections) - after_close >= 12
+    assert [(r.outcome, r.content, r.tries) for r in stale] == [("ok", f"S{i:02d}".encode(), 1) for i in range(12)]
+    assert len(connections) - after_close == 12  # every reused connection was let go: one per unit
+    assert all(r.elapsed_ms < 2000 for r in stale)  # none waited for the 5 s backoff
 
 
 def test_a_document_ceiling_stops_handing_out_units_and_says_which_were_fetched():
